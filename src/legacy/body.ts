@@ -1,0 +1,82 @@
+// Reads a legacy JSON request body ourselves instead of express.json(), so every failure maps to a
+// precise legacy fault (415, 413, 400) and so nothing consumes the stream of requests that are
+// proxied to EVS.
+import type { Request } from 'express';
+import { LegacyError } from './errors.ts';
+import { describeUserText } from './request.ts';
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+
+/**
+ * A missing Content-Type is accepted as JSON, as OpenStack's wsgi layer did (it defaulted to JSON):
+ * old scripts that forgot the header kept working. Any other declared type is 415.
+ */
+function checkMediaType(req: Request): void {
+  const header = req.headers['content-type'];
+  if (header === undefined || header.trim() === '') return;
+  const mediaType = header.split(';', 1)[0]!.trim();
+  if (!JSON_MEDIA_TYPE.test(mediaType)) {
+    throw new LegacyError(415, 'bad_media_type', `Unsupported Content-Type ${describeUserText(mediaType)}: the legacy API accepts application/json only.`);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  checkMediaType(req);
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) {
+    throw new LegacyError(413, 'body_too_large', `Request body of ${Number(declared)} bytes exceeds the limit of ${maxBytes} bytes.`, { Connection: 'close' });
+  }
+  const { chunks, size } = await collect(req, maxBytes);
+  if (size === 0) throw new LegacyError(400, 'malformed_json', 'Malformed request body: the body is empty; expected a JSON object with exactly one action key.');
+  let text: string;
+  try {
+    text = utf8.decode(Buffer.concat(chunks, size));
+  } catch {
+    throw new LegacyError(400, 'malformed_json', 'Malformed request body: it is not valid UTF-8.');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new LegacyError(400, 'malformed_json', 'Malformed request body: cannot understand JSON.');
+  }
+}
+
+/**
+ * Collects the body with plain listeners, not `for await`: leaving a for-await loop early destroys
+ * the request stream, and with it the socket the 413 answer has to go out on.
+ */
+function collect(req: Request, maxBytes: number): Promise<{ chunks: Buffer[]; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        // Stop buffering; the rest is discarded and the connection closed after the answer.
+        req.resume();
+        reject(new LegacyError(413, 'body_too_large', `Request body exceeds the limit of ${maxBytes} bytes.`, { Connection: 'close' }));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve({ chunks, size });
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(new LegacyError(400, 'malformed_json', `Malformed request body: the body could not be read (${(err as NodeJS.ErrnoException).code ?? 'aborted'}).`));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}

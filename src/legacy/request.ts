@@ -1,0 +1,56 @@
+// Per-request facts every legacy handler needs: the validated ids, the token, the request id.
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { MetricAction } from '../observability/metrics.ts';
+import { LegacyError } from './errors.ts';
+
+/** Ids the gateway accepts in paths: also what it will put in SDRS paths, so nothing else passes. */
+export const ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+// A client's X-Request-Id is echoed and forwarded, so it is held to a safe charset and length.
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** What the gateway learns about a request while handling it; read by the access log and metrics. */
+export interface RequestState {
+  requestId: string;
+  startedAt: number;
+  action: MetricAction;
+  projectId?: string;
+  groupId?: string;
+  jobIds: string[];
+  outcome?: string;
+  errorReason?: string;
+  token?: string;
+}
+
+export function newRequestState(req: Request): RequestState {
+  const given = req.headers['x-request-id'];
+  const requestId = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : `req-${randomUUID()}`;
+  return { requestId, startedAt: performance.now(), action: 'unknown', jobIds: [] };
+}
+
+export function requestState(res: Response): RequestState {
+  return res.locals.gw as RequestState;
+}
+
+/** A path id, checked against ID_PATTERN; `label` names it in the error. */
+export function pathId(value: unknown, label: string): string {
+  if (typeof value === 'string' && ID_PATTERN.test(value)) return value;
+  const shown = typeof value === 'string' ? describeUserText(value) : 'missing';
+  throw new LegacyError(400, 'invalid_id', `Invalid ${label} ${shown}: expected 1 to 64 characters from A-Z, a-z, 0-9 and '-'.`);
+}
+
+/** The caller's token; legacy 401 without one. It is forwarded to SDRS and never logged. */
+export function authToken(req: Request): string {
+  const token = req.headers['x-auth-token'];
+  if (typeof token === 'string' && token.trim().length > 0) return token.trim();
+  throw new LegacyError(401, 'missing_token', 'Authentication required: the X-Auth-Token header is missing or empty.');
+}
+
+/**
+ * User-supplied text quoted for an error message: JSON-quoted (so CR/LF and quotes cannot break the
+ * message), control characters escaped, and capped so a huge value cannot bloat the answer.
+ */
+export function describeUserText(value: string, max = 64): string {
+  const cut = value.length > max ? `${value.slice(0, max)}…` : value;
+  return JSON.stringify(cut).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

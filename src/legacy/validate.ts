@@ -1,0 +1,99 @@
+// Validation of legacy action bodies. The structure (an object with exactly one known action key)
+// is checked here with messages a legacy client can act on; the value of each action is checked by
+// its JSON Schema in schemas/legacy/, compiled once at start-up. ajv runs without allErrors: the
+// first error is enough for the message, and allErrors on untrusted input is a DoS lever.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import extendSchema from '../../schemas/legacy/os-extend-replication-volumes.json' with { type: 'json' };
+import failoverSchema from '../../schemas/legacy/os-failover-replication-consistency-group.json' with { type: 'json' };
+import reprotectSchema from '../../schemas/legacy/os-reprotect-replication-consistency-group.json' with { type: 'json' };
+import reverseSchema from '../../schemas/legacy/os-reverse-replication-consistency-group.json' with { type: 'json' };
+import stopSchema from '../../schemas/legacy/os-stop-replication-consistency-group.json' with { type: 'json' };
+import syncSchema from '../../schemas/legacy/os-sync-replication-consistency-group.json' with { type: 'json' };
+import { LEGACY_ACTION_KEYS, ruleForKey, type ActionRule } from '../translate/actions.ts';
+import { LegacyError } from './errors.ts';
+import { describeUserText } from './request.ts';
+
+/** The JSON Schema of each action body, by legacy key; also feeds the OpenAPI document. */
+export const ACTION_SCHEMAS: Readonly<Record<string, object>> = {
+  'os-sync-replication-consistency-group': syncSchema,
+  'os-stop-replication-consistency-group': stopSchema,
+  'os-failover-replication-consistency-group': failoverSchema,
+  'os-reverse-replication-consistency-group': reverseSchema,
+  'os-reprotect-replication-consistency-group': reprotectSchema,
+  'os-extend-replication-volumes': extendSchema,
+};
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+const VALIDATORS = new Map<string, ValidateFunction>(Object.entries(ACTION_SCHEMAS).map(([key, schema]) => [key, ajv.compile(schema)]));
+for (const key of LEGACY_ACTION_KEYS) if (!VALIDATORS.has(key)) throw new Error(`no JSON Schema for legacy action ${key}`);
+
+export interface ValidatedAction {
+  rule: ActionRule;
+  /** The value under the action key, schema-checked. */
+  value: unknown;
+}
+
+const EXPECTED = `expected exactly one of: ${LEGACY_ACTION_KEYS.join(', ')}`;
+
+function isPlainObject(body: unknown): body is Record<string, unknown> {
+  return body !== null && typeof body === 'object' && !Array.isArray(body);
+}
+
+/** The action a body names, if it names exactly one known action; for metric labels of refusals. */
+export function identifyAction(body: unknown): ActionRule | undefined {
+  if (!isPlainObject(body)) return undefined;
+  const keys = Object.keys(body);
+  return keys.length === 1 ? ruleForKey(keys[0]!) : undefined;
+}
+
+export function validateActionBody(body: unknown): ValidatedAction {
+  if (!isPlainObject(body)) {
+    const got = body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
+    throw new LegacyError(400, 'not_object', `Malformed request body: got ${got}; the body must be a JSON object with one action key (${EXPECTED}).`);
+  }
+  const keys = Object.keys(body);
+  if (keys.length === 0) throw new LegacyError(400, 'key_count', `Malformed request body: no action key; ${EXPECTED}.`);
+  if (keys.length > 1) {
+    const shown = keys.slice(0, 5).map((k) => describeUserText(k)).join(', ');
+    // The extend page's parameter table shows `replications` beside the action key; the example
+    // (and every client) nests it. Say so instead of only "too many keys".
+    const hint = keys.includes('os-extend-replication-volumes') && keys.includes('replications') ? ' Put "replications" inside "os-extend-replication-volumes".' : '';
+    throw new LegacyError(400, 'key_count', `Malformed request body: too many body keys (${keys.length}: ${shown}${keys.length > 5 ? ', …' : ''}); ${EXPECTED}.${hint}`);
+  }
+  const key = keys[0]!;
+  const rule = ruleForKey(key);
+  if (!rule) throw new LegacyError(400, 'unknown_action', `Unknown action ${describeUserText(key)}; ${EXPECTED}.`);
+  const validate = VALIDATORS.get(key)!;
+  if (!validate(body)) throw new LegacyError(400, 'invalid_value', `Invalid ${key}: ${describeAjvError(key, validate.errors?.[0])}.`);
+  return { rule, value: body[key] };
+}
+
+function pointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function describeAjvError(key: string, error: ErrorObject | undefined): string {
+  if (!error) return 'the value does not match the documented form';
+  const where = pointerToPath(error.instancePath) || key;
+  if (key !== 'os-extend-replication-volumes' && error.instancePath === `/${key}`) {
+    return `the value must be null (an empty object is also accepted)`;
+  }
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `${where} has an unexpected field ${describeUserText(String((error.params as { additionalProperty: string }).additionalProperty))}`;
+    case 'required':
+      return `${where} is missing the required field "${(error.params as { missingProperty: string }).missingProperty}"`;
+    case 'type':
+      return `${where} must be ${(error.params as { type: string }).type === 'integer' ? 'an integer' : `of type ${(error.params as { type: string }).type}`}`;
+    case 'pattern':
+      return `${where} must be 1 to 64 characters from A-Z, a-z, 0-9 and '-'`;
+    case 'minItems':
+      return `${where} must list at least one replication`;
+    default:
+      return `${where} ${error.message ?? 'is invalid'}`;
+  }
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// CLI: `serve` (default), `emulator`, `translate`. Signals and graceful shutdown live here.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger } from './observability/logger.ts';
+import { createGateway } from './server.ts';
+import { VERSION } from './version.ts';
+
+const HELP: Record<string, string> = {
+  main: `evs-sdrs-gateway ${VERSION}: legacy EVS replication-consistency-group API on top of SDRS
+
+Usage: evs-sdrs-gateway <command> [options]
+
+Commands:
+  serve        run the gateway (default)
+  emulator     run the SDRS emulator alone
+  translate    print the SDRS request(s) a legacy request becomes, without sending anything
+
+Run 'evs-sdrs-gateway <command> --help' for a command's options. Settings come from environment
+variables (and CONFIG_FILE); see README.md.`,
+  serve: `Usage: evs-sdrs-gateway serve [--demo]
+
+Runs the gateway on PORT (default 8080) in front of SDRS_ENDPOINT.
+
+  --demo   when SDRS_ENDPOINT is unset, start the embedded SDRS emulator, seed a demo protection
+           group and print a curl command to try (this is what 'npm start' does). Without --demo,
+           a missing SDRS_ENDPOINT is an error: a production deployment never falls back to demo.`,
+  emulator: `Usage: evs-sdrs-gateway emulator [--seed]
+
+Runs the SDRS emulator on EMULATOR_PORT (default 8090). EMULATOR_JOB_DELAY_MS sets how long jobs
+run; EMULATOR_FAULTS (JSON array of fault rules) injects faults; see docs/emulator.md.
+
+  --seed   seed the demo protection group for DEMO_PROJECT_ID and print its ids`,
+};
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`evs-sdrs-gateway: ${message}\n`);
+  process.exit(code);
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { demo: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) return void process.stdout.write(`${HELP.serve}\n`);
+  let config: Config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  let stopEmulator: (() => Promise<void>) | undefined;
+  let demo: { projectId: string; groupId: string } | undefined;
+
+  if (!config.sdrsEndpoint) {
+    if (!values.demo) fail('SDRS_ENDPOINT is required (for example https://sdrs.eu-de.otc.t-systems.com). For a local demo with the embedded SDRS emulator run `npm start` (serve --demo).');
+    const { createEmulator } = await import('./emulator/index.ts');
+    const emulator = createEmulator({ jobDelayMs: config.emulatorJobDelayMs });
+    const url = await emulator.listen(0, '127.0.0.1');
+    const seeded = emulator.seedDemo(config.demoProjectId);
+    demo = { projectId: config.demoProjectId, groupId: seeded.id };
+    stopEmulator = () => emulator.close();
+    config = { ...config, sdrsEndpoint: url };
+    logger.warn({ emulator: url, projectId: demo.projectId, groupId: demo.groupId }, 'DEMO MODE: SDRS_ENDPOINT is not set, talking to the embedded SDRS emulator; nothing reaches a real cloud');
+  }
+
+  const gateway = createGateway(config, { logger });
+  const url = await gateway.start();
+  logger.info({ url, sdrs: config.sdrsEndpoint, evs: config.evsEndpoint ?? null, actionWait: [...config.actionWait] }, 'gateway listening');
+
+  if (demo) {
+    const base = `${url}/v2/${demo.projectId}/os-vendor-replication-consistency-groups/${demo.groupId}`;
+    process.stdout.write(
+      `\nDemo mode: the gateway on ${url} talks to an embedded SDRS emulator.\nTry it (any token works in demo mode):\n\n` +
+        `  curl -i -X POST -H 'X-Auth-Token: demo' -H 'Content-Type: application/json' \\\n       -d '{"os-sync-replication-consistency-group": null}' \\\n       ${base}/action\n\n` +
+        `  curl -s -H 'X-Auth-Token: demo' ${base}\n\n` +
+        `  curl -s ${url}/metrics | grep evs_gateway_requests_total\n\n`,
+    );
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, inFlight: gateway.inFlight, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: not ready, draining in-flight requests');
+    gateway
+      .stop()
+      .then(() => stopEmulator?.())
+      .then(() => {
+        logger.info('shutdown complete');
+        logger.flush?.();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err: String(err) }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function emulator(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { seed: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) return void process.stdout.write(`${HELP.emulator}\n`);
+  const config = loadConfig();
+  const { createEmulator, faultsFromEnv } = await import('./emulator/index.ts');
+  const emu = createEmulator({ jobDelayMs: config.emulatorJobDelayMs, faults: faultsFromEnv(process.env) });
+  const url = await emu.listen(config.emulatorPort, config.host === '0.0.0.0' ? '127.0.0.1' : config.host);
+  process.stdout.write(`SDRS emulator listening on ${url}\n`);
+  if (values.seed) {
+    const seeded = emu.seedDemo(config.demoProjectId);
+    process.stdout.write(`seeded project ${config.demoProjectId}: protection group ${seeded.id}, pairs ${seeded.pairIds.join(', ')}\n`);
+  }
+  const stop = (): void => {
+    emu.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function main(): Promise<void> {
+  const [command = 'serve', ...rest] = process.argv.slice(2);
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest);
+      case 'emulator':
+        return await emulator(rest);
+      case 'translate': {
+        const { runTranslate } = await import('./cli/translate.ts');
+        process.exitCode = await runTranslate(rest);
+        return;
+      }
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(`${HELP.main}\n`);
+        return;
+      case '--version':
+        process.stdout.write(`${VERSION}\n`);
+        return;
+      default:
+        if (command.startsWith('-')) return await serve([command, ...rest]);
+        fail(`unknown command ${JSON.stringify(command)}\n\n${HELP.main}`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') fail((err as Error).message);
+    throw err;
+  }
+}
+
+await main();

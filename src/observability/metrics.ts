@@ -1,0 +1,85 @@
+// Prometheus metrics. Every label value comes from a closed set (action names, fault reasons,
+// SDRS operation names, HTTP status codes we produce): never an id, a path or free text.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ACTION_NAMES } from '../translate/actions.ts';
+
+/** Values of the `action` label. `unknown`: the action could not be determined (bad body, unknown route). */
+export const METRIC_ACTIONS = [...ACTION_NAMES, 'get_group', 'list_groups', 'get_pair', 'list_pairs', 'passthrough', 'unknown'] as const;
+export type MetricAction = (typeof METRIC_ACTIONS)[number];
+
+/** Values of the `reason` label of validation failures. */
+export const VALIDATION_REASONS = [
+  'invalid_id', 'missing_token', 'bad_media_type', 'body_too_large', 'malformed_json', 'not_object',
+  'key_count', 'unknown_action', 'invalid_value', 'invalid_query', 'bad_method',
+] as const;
+export type ValidationReason = (typeof VALIDATION_REASONS)[number];
+
+export const JOB_OUTCOMES = ['submitted', 'success', 'fail', 'timeout', 'error'] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
+
+// Seconds, as Prometheus wants; the upper buckets cover actions that wait for SDRS jobs.
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const UPSTREAM_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface Metrics {
+  readonly registry: Registry;
+  observeRequest(action: MetricAction, code: number, seconds: number): void;
+  observeUpstream(upstream: 'sdrs' | 'evs', operation: string, code: string, seconds: number): void;
+  countJob(operation: string, outcome: JobOutcome): void;
+  countValidationFailure(action: MetricAction, reason: ValidationReason): void;
+  countIdMapReload(outcome: 'success' | 'failure'): void;
+  readonly inFlight: Gauge;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({ name: 'evs_gateway_requests_total', help: 'Legacy API requests answered, by action and HTTP status answered.', labelNames: ['action', 'code'], registers: [registry] });
+  const requestDuration = new Histogram({ name: 'evs_gateway_request_duration_seconds', help: 'Time from request received to response sent, by action and HTTP status answered.', labelNames: ['action', 'code'], buckets: REQUEST_BUCKETS, registers: [registry] });
+  const upstreamRequests = new Counter({ name: 'evs_gateway_upstream_requests_total', help: 'Requests made to SDRS or EVS, by operation and upstream HTTP status (or the gateway status 502/503/504 for transport failures).', labelNames: ['upstream', 'operation', 'code'], registers: [registry] });
+  const upstreamDuration = new Histogram({ name: 'evs_gateway_upstream_request_duration_seconds', help: 'Duration of requests made to SDRS or EVS, by operation.', labelNames: ['upstream', 'operation'], buckets: UPSTREAM_BUCKETS, registers: [registry] });
+  const jobs = new Counter({ name: 'evs_gateway_sdrs_jobs_total', help: 'SDRS jobs started by the gateway and, when it waited for them, how they ended.', labelNames: ['operation', 'status'], registers: [registry] });
+  const validationFailures = new Counter({ name: 'evs_gateway_validation_failures_total', help: 'Legacy requests refused before any upstream call, by action and reason.', labelNames: ['action', 'reason'], registers: [registry] });
+  const idMapReloads = new Counter({ name: 'evs_gateway_id_map_reloads_total', help: 'Reloads of ID_MAP_FILE, by outcome (a failed reload keeps the last good mapping).', labelNames: ['outcome'], registers: [registry] });
+  const inFlight = new Gauge({ name: 'evs_gateway_in_flight_requests', help: 'Legacy API requests currently being handled.', registers: [registry] });
+
+  // Children are cached so the hot path does not build a label object per request.
+  const requestChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
+  const upstreamChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
+
+  return {
+    registry,
+    inFlight,
+    observeRequest(action, code, seconds) {
+      const key = `${action}|${code}`;
+      let child = requestChildren.get(key);
+      if (!child) {
+        const c = String(code);
+        child = { count: requests.labels(action, c), duration: requestDuration.labels(action, c) };
+        requestChildren.set(key, child);
+      }
+      child.count.inc();
+      child.duration.observe(seconds);
+    },
+    observeUpstream(upstream, operation, code, seconds) {
+      const key = `${upstream}|${operation}|${code}`;
+      let child = upstreamChildren.get(key);
+      if (!child) {
+        child = { count: upstreamRequests.labels(upstream, operation, code), duration: upstreamDuration.labels(upstream, operation) };
+        upstreamChildren.set(key, child);
+      }
+      child.count.inc();
+      child.duration.observe(seconds);
+    },
+    countJob(operation, outcome) {
+      jobs.labels(operation, outcome).inc();
+    },
+    countValidationFailure(action, reason) {
+      validationFailures.labels(action, reason).inc();
+    },
+    countIdMapReload(outcome) {
+      idMapReloads.labels(outcome).inc();
+    },
+  };
+}

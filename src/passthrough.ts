@@ -1,0 +1,119 @@
+// Everything that is not a translated legacy call goes to EVS_ENDPOINT unchanged, streamed
+// (http-proxy-middleware; nothing before it reads the body), over a keep-alive agent (httpxy's
+// default is no agent and Connection: close, which costs a TCP+TLS handshake per request).
+// EVS faults become legacy envelopes: refused/reset 503, no answer in EVS_TIMEOUT_MS 504, a broken
+// answer 502. The destination is always the configured endpoint: the target is fixed, Host is
+// rewritten to it (changeOrigin), and absolute-form request targets are reduced to their path
+// before routing (see server.ts).
+import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { Request, RequestHandler, Response } from 'express';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+import { LegacyError } from './legacy/errors.ts';
+import { requestState } from './legacy/request.ts';
+import { sendLegacyError } from './legacy/respond.ts';
+import type { Metrics } from './observability/metrics.ts';
+
+export interface PassthroughOptions {
+  endpoint: string;
+  timeoutMs: number;
+  caFile?: string | undefined;
+  metrics: Metrics;
+  userAgentSuffix?: string;
+}
+
+// RFC 9110 7.6.1: connection-specific fields a proxy must not forward.
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'];
+
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EHOSTDOWN']);
+
+interface ProxyTiming {
+  started: number;
+  timedOut: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+export interface Passthrough {
+  handler: RequestHandler;
+  close(): void;
+}
+
+export function createPassthrough(opts: PassthroughOptions): Passthrough {
+  const target = new URL(opts.endpoint);
+  const https = target.protocol === 'https:';
+  const ca = opts.caFile ? readFileSync(opts.caFile, 'utf8') : undefined;
+  const agent = https
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, ...(ca ? { ca } : {}) })
+    : new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  const timings = new WeakMap<IncomingMessage, ProxyTiming>();
+
+  const finish = (req: IncomingMessage, code: string): void => {
+    const t = timings.get(req);
+    if (!t) return;
+    clearTimeout(t.timer);
+    opts.metrics.observeUpstream('evs', 'passthrough', code, (performance.now() - t.started) / 1000);
+    timings.delete(req);
+  };
+
+  const proxy = createProxyMiddleware<Request, Response>({
+    target: opts.endpoint,
+    changeOrigin: true,
+    xfwd: true,
+    agent,
+    // Certificates are verified; EVS_CA_FILE only adds trust anchors.
+    secure: true,
+    on: {
+      proxyReq(proxyReq: ClientRequest, req: Request, res: Response) {
+        const connectionTokens = String(req.headers.connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+        for (const name of [...HOP_BY_HOP, ...connectionTokens]) proxyReq.removeHeader(name);
+        const state = requestState(res);
+        if (state) proxyReq.setHeader('x-request-id', state.requestId);
+        const timing: ProxyTiming = { started: performance.now(), timedOut: false };
+        timing.timer = setTimeout(() => {
+          timing.timedOut = true;
+          proxyReq.destroy(Object.assign(new Error('EVS did not answer in time'), { code: 'ETIMEDOUT' }));
+        }, opts.timeoutMs);
+        timing.timer.unref();
+        timings.set(req, timing);
+      },
+      proxyRes(proxyRes: IncomingMessage, req: Request) {
+        const t = timings.get(req);
+        if (t) {
+          // Headers are in; a slow body is bounded by the socket, not by the header deadline.
+          clearTimeout(t.timer);
+          t.timer = undefined;
+          proxyRes.once('end', () => finish(req, String(proxyRes.statusCode ?? 502)));
+          proxyRes.once('error', () => finish(req, '502'));
+        }
+      },
+      error(err: Error, req: IncomingMessage, res: ServerResponse | import('node:net').Socket) {
+        const t = timings.get(req);
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        let legacy: LegacyError;
+        if (t?.timedOut || code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') {
+          legacy = new LegacyError(504, 'evs_timeout', `EVS did not answer within ${opts.timeoutMs} ms.`);
+        } else if (UNAVAILABLE.has(code)) {
+          legacy = new LegacyError(503, 'evs_unavailable', `EVS is unavailable (${code}); retry later.`, { 'Retry-After': '5' });
+        } else {
+          legacy = new LegacyError(502, 'evs_bad_response', `EVS gave an unusable answer (${code || 'protocol error'}).`);
+        }
+        finish(req, String(legacy.status));
+        const response = res as Response;
+        if (typeof response.status !== 'function' || response.headersSent) {
+          // Mid-body failure: the client must see a broken response, not a silently short one.
+          (res as { destroy?: () => void }).destroy?.();
+          return;
+        }
+        sendLegacyError(response, legacy);
+      },
+    },
+  });
+
+  const handler: RequestHandler = (req, res, next) => {
+    requestState(res).action = 'passthrough';
+    requestState(res).outcome = 'passthrough';
+    return proxy(req, res, next);
+  };
+  return { handler, close: () => agent.destroy() };
+}

@@ -1,0 +1,179 @@
+// The SDRS client: one undici keep-alive Pool per endpoint, explicit connect/headers/body timeouts,
+// bounded response bodies, and every failure turned into one of the SdrsError classes. It forwards
+// the caller's X-Auth-Token untouched and never logs it.
+import { readFileSync } from 'node:fs';
+import { Pool, errors as undiciErrors } from 'undici';
+import type { Metrics } from '../observability/metrics.ts';
+import { parseSdrsErrorBody } from './envelope.ts';
+import { SdrsBadResponseError, SdrsError, SdrsHttpError, SdrsTimeoutError, SdrsUnavailableError } from './errors.ts';
+
+/** Per-request identity forwarded to SDRS. */
+export interface CallContext {
+  token: string;
+  requestId: string;
+}
+
+export interface SdrsClientOptions {
+  endpoint: string;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  connections: number;
+  caFile?: string | undefined;
+  userAgent: string;
+  metrics?: Metrics | undefined;
+}
+
+export interface SdrsRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path below /v1/{project_id}, built only from validated, encoded ids. */
+  path: string;
+  /** Query string without '?', already encoded. */
+  query?: string;
+  body?: unknown;
+  /** Closed-set operation label for metrics and messages. */
+  operation: string;
+}
+
+// An SDRS answer larger than this is not something the gateway can use (lists are paged at 1000).
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'ABORT_ERR']);
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
+  if (e?.name === 'TimeoutError') return 'ETIMEDOUT';
+  if (typeof e?.code === 'string') return e.code;
+  if (typeof e?.cause?.code === 'string') return e.cause.code;
+  return 'UNKNOWN';
+}
+
+export class SdrsClient {
+  readonly #pool: Pool;
+  readonly #basePath: string;
+  readonly #opts: SdrsClientOptions;
+
+  constructor(opts: SdrsClientOptions) {
+    this.#opts = opts;
+    const url = new URL(opts.endpoint);
+    // Keep a path prefix (an SDRS endpoint behind a path-routing proxy), without a trailing slash.
+    this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#pool = new Pool(url.origin, {
+      connections: opts.connections,
+      keepAliveTimeout: 30_000,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connect: {
+        timeout: opts.connectTimeoutMs,
+        // Certificates are always verified; SDRS_CA_FILE only adds trust anchors.
+        ...(opts.caFile ? { ca: readFileSync(opts.caFile, 'utf8') } : {}),
+      },
+    });
+  }
+
+  /** Calls SDRS and returns the parsed JSON body of a 2xx answer; throws an SdrsError otherwise. */
+  async call<T = unknown>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
+    // Idempotent reads get one retry when a reused keep-alive socket turns out to be dead (the
+    // server closed it while we sent); writes never do, a second failover must not be risked.
+    const attempts = req.method === 'GET' ? 2 : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once<T>(ctx, projectId, req);
+      } catch (err) {
+        if (attempt < attempts && err instanceof SdrsUnavailableError && (err.causeCode === 'ECONNRESET' || err.causeCode === 'UND_ERR_SOCKET')) continue;
+        throw err;
+      }
+    }
+  }
+
+  async #once<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
+    const started = performance.now();
+    const path = `${this.#basePath}/v1/${encodeURIComponent(projectId)}${req.path}${req.query ? `?${req.query}` : ''}`;
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'x-auth-token': ctx.token,
+      'x-request-id': ctx.requestId,
+      'user-agent': this.#opts.userAgent,
+    };
+    let payload: string | undefined;
+    if (req.body !== undefined) {
+      payload = JSON.stringify(req.body);
+      headers['content-type'] = 'application/json';
+    }
+    let metricCode = '502';
+    let gotHeaders = false;
+    try {
+      const res = await this.#pool.request({
+        method: req.method,
+        path,
+        headers,
+        body: payload,
+        signal: AbortSignal.timeout(this.#opts.timeoutMs),
+      });
+      gotHeaders = true;
+      metricCode = String(res.statusCode);
+      const text = await readBounded(res.body, MAX_RESPONSE_BYTES);
+      if (text === undefined) {
+        metricCode = '502';
+        throw new SdrsBadResponseError(req.operation, `body larger than ${MAX_RESPONSE_BYTES} bytes`, res.statusCode);
+      }
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        try {
+          return JSON.parse(text) as T;
+        } catch {
+          throw new SdrsBadResponseError(req.operation, text.length === 0 ? 'empty body' : 'body is not JSON', res.statusCode);
+        }
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const info = parseSdrsErrorBody(parsed);
+      if (res.statusCode >= 500 && parsed === undefined) {
+        throw new SdrsBadResponseError(req.operation, `HTTP ${res.statusCode} with a body that is not an SDRS error envelope`, res.statusCode);
+      }
+      const retryAfter = res.headers['retry-after'];
+      throw new SdrsHttpError(req.operation, res.statusCode, info.code, info.message, typeof retryAfter === 'string' ? retryAfter : undefined);
+    } catch (err) {
+      if (err instanceof SdrsError) throw err;
+      const code = errorCode(err);
+      if (TIMEOUT_CODES.has(code) || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+        metricCode = '504';
+        throw new SdrsTimeoutError(req.operation, this.#opts.timeoutMs, { cause: err });
+      }
+      if (gotHeaders) {
+        // The answer started and was cut off (reset, content-length mismatch): unusable, not absent.
+        metricCode = '502';
+        throw new SdrsBadResponseError(req.operation, `answer cut off (${code})`, undefined, { cause: err });
+      }
+      metricCode = '503';
+      throw new SdrsUnavailableError(req.operation, UNAVAILABLE_CODES.has(code) ? code : code || 'UNKNOWN', { cause: err });
+    } finally {
+      this.#opts.metrics?.observeUpstream('sdrs', req.operation, metricCode, (performance.now() - started) / 1000);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+
+  async destroy(): Promise<void> {
+    await this.#pool.destroy();
+  }
+}
+
+async function readBounded(body: AsyncIterable<Buffer> & { destroy?: (err?: Error) => void }, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy?.();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}

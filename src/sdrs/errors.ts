@@ -1,0 +1,61 @@
+// One error class per way an SDRS call can fail (the undici model), each with a stable `kind`.
+// The translation to what a legacy client sees lives in src/translate/errors.ts.
+
+export type SdrsFailureKind = 'http' | 'unavailable' | 'timeout' | 'bad_response';
+
+export class SdrsError extends Error {
+  readonly kind: SdrsFailureKind;
+  readonly operation: string;
+  constructor(kind: SdrsFailureKind, operation: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SdrsError';
+    this.kind = kind;
+    this.operation = operation;
+  }
+}
+
+/** SDRS answered with an HTTP error status; `code`/`sdrsMessage` come from its error envelope when readable. */
+export class SdrsHttpError extends SdrsError {
+  readonly status: number;
+  readonly code: string | undefined;
+  readonly sdrsMessage: string | undefined;
+  readonly retryAfter: string | undefined;
+  constructor(operation: string, status: number, code: string | undefined, sdrsMessage: string | undefined, retryAfter?: string) {
+    super('http', operation, `SDRS ${operation} answered HTTP ${status}${code ? ` ${code}` : ''}${sdrsMessage ? `: ${sdrsMessage}` : ''}`);
+    this.name = 'SdrsHttpError';
+    this.status = status;
+    this.code = code;
+    this.sdrsMessage = sdrsMessage;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** No answer: connection refused, reset before the response, DNS failure. */
+export class SdrsUnavailableError extends SdrsError {
+  readonly causeCode: string;
+  constructor(operation: string, causeCode: string, options?: { cause?: unknown }) {
+    super('unavailable', operation, `SDRS is unreachable (${causeCode}) during ${operation}`, options);
+    this.name = 'SdrsUnavailableError';
+    this.causeCode = causeCode;
+  }
+}
+
+/** No complete answer within SDRS_TIMEOUT_MS (connect, headers or body). */
+export class SdrsTimeoutError extends SdrsError {
+  readonly timeoutMs: number;
+  constructor(operation: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super('timeout', operation, `SDRS did not answer ${operation} within ${timeoutMs} ms`, options);
+    this.name = 'SdrsTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** An answer that cannot be used: not JSON, truncated, oversized, or missing what the call needs. */
+export class SdrsBadResponseError extends SdrsError {
+  readonly status: number | undefined;
+  constructor(operation: string, detail: string, status?: number, options?: { cause?: unknown }) {
+    super('bad_response', operation, `SDRS gave an unusable answer to ${operation}: ${detail}`, options);
+    this.name = 'SdrsBadResponseError';
+    this.status = status;
+  }
+}

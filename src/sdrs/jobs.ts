@@ -1,0 +1,43 @@
+// Waiting for an SDRS job: poll GET /jobs/{id} with a growing interval until SUCCESS or FAIL, or
+// until the deadline. A failed poll (SDRS briefly unreachable, a 5xx) does not lose the job: the
+// gateway keeps polling until the deadline, because the job itself is still running in SDRS.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallContext, SdrsClient } from './client.ts';
+import { getJob, type SdrsJob } from './api.ts';
+import { SdrsError, SdrsHttpError } from './errors.ts';
+
+export interface JobWaitOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  maxIntervalMs: number;
+}
+
+export type JobResult =
+  | { outcome: 'success'; job: SdrsJob }
+  | { outcome: 'fail'; job: SdrsJob }
+  | { outcome: 'timeout'; lastStatus: string | undefined; lastError: SdrsError | undefined };
+
+export async function waitForJob(client: SdrsClient, ctx: CallContext, projectId: string, jobId: string, opts: JobWaitOptions): Promise<JobResult> {
+  const deadline = performance.now() + opts.timeoutMs;
+  let interval = opts.intervalMs;
+  let lastStatus: string | undefined;
+  let lastError: SdrsError | undefined;
+  for (;;) {
+    try {
+      const job = await getJob(client, ctx, projectId, jobId);
+      lastStatus = job.status;
+      lastError = undefined;
+      if (job.status === 'SUCCESS') return { outcome: 'success', job };
+      if (job.status === 'FAIL') return { outcome: 'fail', job };
+    } catch (err) {
+      // A 4xx about the job (unknown job, bad token) will not heal by polling again.
+      if (err instanceof SdrsHttpError && err.status < 500 && err.status !== 429) throw err;
+      if (!(err instanceof SdrsError)) throw err;
+      lastError = err;
+    }
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) return { outcome: 'timeout', lastStatus, lastError };
+    await sleep(Math.min(interval, remaining));
+    interval = Math.min(Math.ceil(interval * 1.5), opts.maxIntervalMs);
+  }
+}

@@ -1,0 +1,283 @@
+// createGateway(config, deps) -> the Express app plus start/stop for tests and the CLI.
+// Route order matters: the legacy routes read their own bodies, and everything unmatched falls
+// through to passthrough (which must see an unread stream) or to a legacy 404.
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { ConfigError, type Config } from './config.ts';
+import { createActionHandler } from './legacy/actions.ts';
+import { LegacyError, isLegacyError } from './legacy/errors.ts';
+import { newRequestState, requestState } from './legacy/request.ts';
+import { sendLegacyError } from './legacy/respond.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { VALIDATION_REASONS, createMetrics, type Metrics, type ValidationReason } from './observability/metrics.ts';
+import { SdrsClient } from './sdrs/client.ts';
+import { createIdMapper, SwappableIdMapper, type IdMapper } from './translate/id-map.ts';
+import { loadIdMapFile, watchIdMapFile, type IdMapWatcher } from './id-map-file.ts';
+import { createReadHandlers } from './legacy/reads.ts';
+import { createPassthrough, type Passthrough } from './passthrough.ts';
+import { USER_AGENT } from './version.ts';
+
+export interface GatewayDeps {
+  logger?: Logger;
+  metrics?: Metrics;
+  sdrs?: SdrsClient;
+  idMap?: IdMapper;
+}
+
+export interface Gateway {
+  readonly app: Express;
+  readonly config: Config;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly idMap: IdMapper;
+  /** Listens; resolves the base URL (http://host:port). */
+  start(port?: number, host?: string): Promise<string>;
+  /** Graceful stop: not ready, stop accepting, let in-flight requests finish, then close. */
+  stop(timeoutMs?: number): Promise<void>;
+  readonly server: Server | undefined;
+  readonly ready: boolean;
+  readonly inFlight: number;
+}
+
+const ACTION_PATH = '/v2/:project_id/os-vendor-replication-consistency-groups/:group_id/action';
+const GROUP_PATH = '/v2/:project_id/os-vendor-replication-consistency-groups/:group_id';
+const GROUPS_PATH = '/v2/:project_id/os-vendor-replication-consistency-groups';
+const PAIR_PATH = '/v2/:project_id/os-vendor-replications/:replication_id';
+const PAIRS_PATH = '/v2/:project_id/os-vendor-replications';
+const VALIDATION_REASON_SET: ReadonlySet<string> = new Set(VALIDATION_REASONS);
+
+// Legacy writes with no SDRS equivalent (sdrs-api.md 11.6): answer them clearly instead of passing
+// them to an EVS that no longer serves them.
+const NOT_TRANSLATED: readonly { method: 'post' | 'put' | 'delete'; path: string; what: string; why: string }[] = [
+  { method: 'post', path: '/v2/:project_id/os-vendor-replication-consistency-groups', what: 'Creating a replication consistency group', why: 'an SDRS protection group needs an AZ pair, active-active domain and VPC that the legacy request does not carry; create it with POST /v1/{project_id}/server-groups and map its id in ID_MAP_FILE' },
+  { method: 'put', path: '/v2/:project_id/os-vendor-replication-consistency-groups/:group_id', what: 'Updating a replication consistency group', why: 'SDRS cannot move existing pairs between protection groups or change a description; rename with PUT /v1/{project_id}/server-groups/{id}' },
+  { method: 'delete', path: '/v2/:project_id/os-vendor-replication-consistency-groups/:group_id', what: 'Deleting a replication consistency group', why: 'delete the SDRS protection group with DELETE /v1/{project_id}/server-groups/{id} after removing its pairs' },
+  { method: 'post', path: '/v2/:project_id/os-vendor-replications', what: 'Creating a replication pair', why: 'SDRS creates the DR disk itself and every pair needs a protection group; use POST /v1/{project_id}/replications' },
+  { method: 'delete', path: '/v2/:project_id/os-vendor-replications/:replication_id', what: 'Deleting a replication pair', why: 'use DELETE /v1/{project_id}/replications/{id} with {"replication": {"delete_target_volume": false}}' },
+];
+
+export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
+  if (!config.sdrsEndpoint && !deps.sdrs) throw new Error('SDRS_ENDPOINT is required');
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const metrics = deps.metrics ?? createMetrics();
+  let idMapWatcher: IdMapWatcher | undefined;
+  let idMap: IdMapper;
+  if (deps.idMap) {
+    idMap = deps.idMap;
+  } else if (config.idMapFile) {
+    // A bad map at start-up is a configuration error (fail fast); later bad edits keep the last good one.
+    let initial: IdMapper;
+    try {
+      initial = createIdMapper(loadIdMapFile(config.idMapFile));
+    } catch (err) {
+      throw new ConfigError(`ID_MAP_FILE ${config.idMapFile}: ${(err as Error).message}`);
+    }
+    const swappable = new SwappableIdMapper(initial);
+    idMapWatcher = watchIdMapFile(config.idMapFile, swappable, { logger, metrics });
+    idMap = swappable;
+  } else {
+    idMap = createIdMapper();
+  }
+  const passthrough: Passthrough | undefined = config.evsEndpoint ? createPassthrough({ endpoint: config.evsEndpoint, timeoutMs: config.evsTimeoutMs, caFile: config.evsCaFile, metrics }) : undefined;
+  const sdrs =
+    deps.sdrs ??
+    new SdrsClient({
+      endpoint: config.sdrsEndpoint!,
+      timeoutMs: config.sdrsTimeoutMs,
+      connectTimeoutMs: config.sdrsConnectTimeoutMs,
+      connections: config.sdrsPoolConnections,
+      caFile: config.sdrsCaFile,
+      userAgent: USER_AGENT,
+      metrics,
+    });
+
+  let ready = true;
+  let inFlight = 0;
+  let server: Server | undefined;
+  const drained = new Set<() => void>();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // An absolute-form request target (GET http://other.host/x HTTP/1.1) is reduced to its path and
+  // query: routing and passthrough only ever see a path, and the destination stays the configured
+  // endpoint whatever authority the client named.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (!req.url.startsWith('/')) {
+      try {
+        const u = new URL(req.url);
+        req.url = `${u.pathname}${u.search}`;
+      } catch {
+        req.url = '/';
+      }
+    }
+    next();
+  });
+
+  // Health and metrics are not legacy API requests: not counted, not in the access log.
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'draining' });
+  });
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // Everything below is a legacy API request: request id, in-flight gauge, access log, metrics.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const state = newRequestState(req);
+    res.locals.gw = state;
+    res.setHeader('X-Request-Id', state.requestId);
+    // While draining, answer requests that still arrive on open connections, then close them.
+    if (!ready) res.setHeader('Connection', 'close');
+    inFlight++;
+    metrics.inFlight.inc();
+    res.once('close', () => {
+      inFlight--;
+      metrics.inFlight.dec();
+      const seconds = (performance.now() - state.startedAt) / 1000;
+      // 499: the client went away before the answer was complete (nginx's convention).
+      const code = res.writableFinished ? res.statusCode : 499;
+      metrics.observeRequest(state.action, code, seconds);
+      if (state.errorReason && VALIDATION_REASON_SET.has(state.errorReason)) metrics.countValidationFailure(state.action, state.errorReason as ValidationReason);
+      logger.info(
+        {
+          requestId: state.requestId,
+          method: req.method,
+          action: state.action,
+          projectId: state.projectId,
+          groupId: state.groupId,
+          status: code,
+          durationMs: Math.round(seconds * 1000 * 10) / 10,
+          jobIds: state.jobIds.length ? state.jobIds : undefined,
+          outcome: state.outcome,
+          reason: state.errorReason,
+        },
+        'request',
+      );
+      if (inFlight === 0) for (const resolve of drained) resolve();
+    });
+    next();
+  });
+
+  const handleAction = createActionHandler({ config, sdrs, metrics, idMap });
+  app.post(ACTION_PATH, handleAction);
+  app.all(ACTION_PATH, (_req, _res) => {
+    throw new LegacyError(405, 'bad_method', 'Method not allowed: replication consistency group actions take POST only.', { Allow: 'POST' });
+  });
+
+  const reads = createReadHandlers({ sdrs, idMap, metrics });
+  app.get(GROUPS_PATH, reads.listGroups);
+  app.get(GROUP_PATH, reads.getGroup);
+  app.get(PAIRS_PATH, reads.listPairs);
+  app.get(PAIR_PATH, reads.getPair);
+
+  for (const route of NOT_TRANSLATED) {
+    app[route.method](route.path, (_req: Request, res: Response) => {
+      const state = requestState(res);
+      state.outcome = 'not_translated';
+      throw new LegacyError(501, 'not_translated', `${route.what} is not available through the EVS-to-SDRS gateway: ${route.why}.`);
+    });
+  }
+
+  // Any other method on a legacy replication path: 405 with the methods that exist.
+  const allowed: [string, string][] = [[GROUPS_PATH, 'GET, POST'], [GROUP_PATH, 'GET, PUT, DELETE'], [PAIRS_PATH, 'GET, POST'], [PAIR_PATH, 'GET, DELETE']];
+  for (const [path, allow] of allowed) {
+    app.all(path, () => {
+      throw new LegacyError(405, 'bad_method', `Method not allowed on this legacy resource; allowed: ${allow}.`, { Allow: allow });
+    });
+  }
+
+  if (passthrough) app.use(passthrough.handler);
+
+  app.use((_req: Request, _res: Response) => {
+    throw new LegacyError(404, 'no_route', 'No such legacy API resource, and passthrough to EVS is not configured (set EVS_ENDPOINT to forward other EVS requests).');
+  });
+
+  // One place where errors become answers. Anything that is not a LegacyError is our own bug:
+  // 500 computeFault with Cinder's generic message, details only in the log.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (!res.locals.gw) res.locals.gw = newRequestState(req);
+    if (isLegacyError(err)) {
+      sendLegacyError(res, err);
+      return;
+    }
+    // Express raises 400 for a path it cannot decode (bad %-escapes), with status on the error.
+    const status = (err as { status?: unknown }).status;
+    if (status === 400) {
+      sendLegacyError(res, new LegacyError(400, 'invalid_id', 'Malformed request URL: the path cannot be decoded.'));
+      return;
+    }
+    logger.error({ requestId: requestState(res).requestId, err: { message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unexpected error');
+    sendLegacyError(res, new LegacyError(500, 'internal', 'The server has either erred or is incapable of performing the requested operation.'));
+  });
+
+  const sockets = new Set<Socket>();
+
+  return {
+    app,
+    config,
+    metrics,
+    logger,
+    idMap,
+    get server() {
+      return server;
+    },
+    get ready() {
+      return ready;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    start(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        server = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs, headersTimeout: config.headersTimeoutMs, requestTimeout: 0 }, app);
+        server.on('connection', (socket: Socket) => {
+          sockets.add(socket);
+          socket.once('close', () => sockets.delete(socket));
+        });
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const addr = server!.address();
+          if (addr === null || typeof addr === 'string') return reject(new Error('no listening address'));
+          const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+          resolve(`http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`);
+        });
+      });
+    },
+    async stop(timeoutMs = config.shutdownTimeoutMs) {
+      ready = false;
+      if (server) {
+        const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          let timer: NodeJS.Timeout | undefined;
+          await new Promise<void>((resolve) => {
+            drained.add(resolve);
+            timer = setTimeout(resolve, timeoutMs);
+          });
+          clearTimeout(timer);
+        }
+        // Whatever is still open after the drain (idle keep-alive, stuck clients) is closed now.
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+        await closed;
+      }
+      idMapWatcher?.close();
+      passthrough?.close();
+      await sdrs.close().catch(() => undefined);
+    },
+  };
+}
