@@ -1,4 +1,5 @@
 // Test stack: a real SDRS emulator and a real gateway, both listening on loopback, driven over HTTP.
+import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import supertest from 'supertest';
 import { testConfig, type Config } from '../src/config.ts';
@@ -81,4 +82,19 @@ export async function metricValue(metrics: Metrics, name: string, labels: Record
   const values = (metric as unknown as { values: { value: number; labels: Record<string, string | number>; metricName?: string }[] }).values;
   const hit = values.find((v) => (v.metricName === undefined || v.metricName === name) && Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val));
   return hit?.value ?? 0;
+}
+
+/** A plain node:http request, for bytes and headers supertest would rewrite. */
+export function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; path?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = httpRequest({ host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: opts.path ?? `${u.pathname}${u.search}`, headers: opts.headers ?? {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { PROJECT, TOKEN, actionPath, metricValue, startStack, type Stack } from './helpers.ts';
+import { PROJECT, TOKEN, actionPath, metricValue, rawRequest, startStack, type Stack } from './helpers.ts';
 
 let stack: Stack;
 let groupId: string;
@@ -68,13 +68,13 @@ describe('legacy body validation (400, no SDRS call)', () => {
 
   it('refuses a body that is not valid UTF-8', async () => {
     stack.emulator.clearRequests();
-    const res = await stack.api
-      .post(actionPath(groupId))
-      .set('X-Auth-Token', TOKEN)
-      .set('Content-Type', 'application/json')
-      .send(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x6e, 0x75, 0x6c, 0x6c, 0x7d]));
+    const res = await rawRequest(stack.url + actionPath(groupId), {
+      method: 'POST',
+      headers: { 'x-auth-token': TOKEN, 'content-type': 'application/json' },
+      body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x6e, 0x75, 0x6c, 0x6c, 0x7d]),
+    });
     assert.equal(res.status, 400);
-    assertEnvelope(res.body, 400, 'badRequest', /not valid UTF-8/);
+    assertEnvelope(JSON.parse(res.text), 400, 'badRequest', /not valid UTF-8/);
     assert.equal(stack.sdrsRequests().length, 0);
   });
 
