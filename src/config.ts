@@ -32,6 +32,7 @@ export interface Config {
   evsTimeoutMs: number;
   evsCaFile: string | undefined;
   idMapFile: string | undefined;
+  idMapReloadIntervalMs: number;
   shutdownTimeoutMs: number;
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
@@ -135,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     evsTimeoutMs: s.EVS_TIMEOUT_MS,
     evsCaFile: s.EVS_CA_FILE,
     idMapFile: s.ID_MAP_FILE,
+    idMapReloadIntervalMs: s.ID_MAP_RELOAD_INTERVAL_MS,
     shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
     keepAliveTimeoutMs: s.KEEP_ALIVE_TIMEOUT_MS,
     headersTimeoutMs: s.HEADERS_TIMEOUT_MS,

@@ -77,7 +77,12 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
         timing.timer.unref();
         timings.set(req, timing);
       },
-      proxyRes(proxyRes: IncomingMessage, req: Request) {
+      proxyRes(proxyRes: IncomingMessage, req: Request, res: Response) {
+        // Hop-by-hop answer headers are EVS's connection to us, not ours to the client: a copied
+        // "Connection: keep-alive" would keep open a socket the client asked to close.
+        const named = String(proxyRes.headers.connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+        for (const name of [...HOP_BY_HOP, ...named]) delete proxyRes.headers[name];
+        if (res.getHeader('connection') === 'close') proxyRes.headers.connection = 'close';
         const t = timings.get(req);
         if (t) {
           // Headers are in; a slow body is bounded by the socket, not by the header deadline.

@@ -74,7 +74,7 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
       throw new ConfigError(`ID_MAP_FILE ${config.idMapFile}: ${(err as Error).message}`);
     }
     const swappable = new SwappableIdMapper(initial);
-    idMapWatcher = watchIdMapFile(config.idMapFile, swappable, { logger, metrics });
+    idMapWatcher = watchIdMapFile(config.idMapFile, swappable, { logger, metrics, intervalMs: config.idMapReloadIntervalMs });
     idMap = swappable;
   } else {
     idMap = createIdMapper();

@@ -30,6 +30,7 @@ export async function startStack(opts: { config?: Partial<Config>; emulator?: Em
     sdrsEndpoint: sdrsUrl,
     jobPollIntervalMs: 5,
     jobPollMaxIntervalMs: 20,
+    idMapReloadIntervalMs: 20,
     actionWaitTimeoutMs: 3000,
     sdrsTimeoutMs: 2000,
     ...opts.config,
@@ -43,8 +44,15 @@ export async function startStack(opts: { config?: Partial<Config>; emulator?: Em
       cb();
     },
   });
-  const gateway = createGateway(config, { logger: createLogger('info', logStream), metrics, ...opts.deps });
-  const url = await gateway.start(0, '127.0.0.1');
+  let gateway: Gateway;
+  let url: string;
+  try {
+    gateway = createGateway(config, { logger: createLogger('info', logStream), metrics, ...opts.deps });
+    url = await gateway.start(0, '127.0.0.1');
+  } catch (err) {
+    await emulator.close();
+    throw err;
+  }
   return {
     emulator,
     gateway,
