@@ -12,9 +12,11 @@ import { sendLegacyError } from './legacy/respond.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { VALIDATION_REASONS, createMetrics, type Metrics, type ValidationReason } from './observability/metrics.ts';
 import { SdrsClient } from './sdrs/client.ts';
+import { ACTION_NAMES } from './translate/actions.ts';
 import { createIdMapper, SwappableIdMapper, type IdMapper } from './translate/id-map.ts';
 import { loadIdMapFile, watchIdMapFile, type IdMapWatcher } from './id-map-file.ts';
 import { createReadHandlers } from './legacy/reads.ts';
+import { buildOpenApi } from './legacy/openapi.ts';
 import { createPassthrough, type Passthrough } from './passthrough.ts';
 import { USER_AGENT } from './version.ts';
 
@@ -46,6 +48,13 @@ const GROUPS_PATH = '/v2/:project_id/os-vendor-replication-consistency-groups';
 const PAIR_PATH = '/v2/:project_id/os-vendor-replications/:replication_id';
 const PAIRS_PATH = '/v2/:project_id/os-vendor-replications';
 const VALIDATION_REASON_SET: ReadonlySet<string> = new Set(VALIDATION_REASONS);
+const AUDITED_ACTIONS: ReadonlySet<string> = new Set(ACTION_NAMES);
+
+function capHeader(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? value.join(', ') : value;
+  return text.length > 256 ? `${text.slice(0, 256)}…` : text;
+}
 
 // Legacy writes with no SDRS equivalent (sdrs-api.md 11.6): answer them clearly instead of passing
 // them to an EVS that no longer serves them.
@@ -96,6 +105,7 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   let inFlight = 0;
   let server: Server | undefined;
   const drained = new Set<() => void>();
+  const active = new Set<Response>();
 
   const app = express();
   app.disable('x-powered-by');
@@ -123,6 +133,10 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   app.get('/readyz', (_req, res) => {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'draining' });
   });
+  const openApi = JSON.stringify(buildOpenApi());
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openApi);
+  });
   app.get('/metrics', async (_req, res, next) => {
     try {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -139,9 +153,11 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
     // While draining, answer requests that still arrive on open connections, then close them.
     if (!ready) res.setHeader('Connection', 'close');
     inFlight++;
+    active.add(res);
     metrics.inFlight.inc();
     res.once('close', () => {
       inFlight--;
+      active.delete(res);
       metrics.inFlight.dec();
       const seconds = (performance.now() - state.startedAt) / 1000;
       // 499: the client went away before the answer was complete (nginx's convention).
@@ -163,6 +179,27 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
         },
         'request',
       );
+      if (AUDITED_ACTIONS.has(state.action)) {
+        // The audit trail of state-changing DR operations: who asked, what, on which group, the
+        // SDRS jobs, the outcome. Free-text fields from the client are length-capped.
+        logger.info(
+          {
+            audit: true,
+            requestId: state.requestId,
+            action: state.action,
+            projectId: state.projectId,
+            groupId: state.groupId,
+            sourceAddress: req.socket.remoteAddress,
+            forwardedFor: capHeader(req.headers['x-forwarded-for']),
+            userAgent: capHeader(req.headers['user-agent']),
+            jobIds: state.jobIds,
+            status: code,
+            outcome: state.outcome ?? (code < 400 ? 'ok' : 'error'),
+            reason: state.errorReason,
+          },
+          'audit: legacy action',
+        );
+      }
       if (inFlight === 0) for (const resolve of drained) resolve();
     });
     next();
@@ -259,6 +296,7 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
     },
     async stop(timeoutMs = config.shutdownTimeoutMs) {
       ready = false;
+      let cut = false;
       if (server) {
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeIdleConnections();
@@ -270,6 +308,17 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
           });
           clearTimeout(timer);
         }
+        cut = inFlight > 0;
+        // Requests still running after SHUTDOWN_TIMEOUT_MS get a definite answer rather than a cut
+        // connection: 503, naming any SDRS job already started so the client can check on it.
+        for (const res of active) {
+          if (res.headersSent) continue;
+          const state = requestState(res);
+          res.setHeader('Connection', 'close');
+          if (state.jobIds.length) res.setHeader('X-Sdrs-Job-Id', state.jobIds.join(','));
+          const jobs = state.jobIds.length ? ` SDRS job(s) ${state.jobIds.join(', ')} were started; check the group status before retrying.` : '';
+          sendLegacyError(res, new LegacyError(503, 'shutting_down', `The gateway is shutting down and could not finish this request in time.${jobs}`, { 'Retry-After': '1' }));
+        }
         // Whatever is still open after the drain (idle keep-alive, stuck clients) is closed now.
         server.closeAllConnections();
         for (const s of sockets) s.destroy();
@@ -277,7 +326,8 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
       }
       idMapWatcher?.close();
       passthrough?.close();
-      await sdrs.close().catch(() => undefined);
+      // close() waits for SDRS requests still running; after the drain window nothing may wait.
+      await (cut ? sdrs.destroy() : sdrs.close()).catch(() => undefined);
     },
   };
 }

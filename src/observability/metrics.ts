@@ -14,6 +14,9 @@ export const VALIDATION_REASONS = [
 ] as const;
 export type ValidationReason = (typeof VALIDATION_REASONS)[number];
 
+/** SDRS operations that start jobs. */
+export const JOB_OPERATIONS = ['start_server_group', 'stop_server_group', 'failover_server_group', 'reverse_server_group', 'extend_replication'] as const;
+
 export const JOB_OUTCOMES = ['submitted', 'success', 'fail', 'timeout', 'error'] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 
@@ -43,6 +46,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const validationFailures = new Counter({ name: 'evs_gateway_validation_failures_total', help: 'Legacy requests refused before any upstream call, by action and reason.', labelNames: ['action', 'reason'], registers: [registry] });
   const idMapReloads = new Counter({ name: 'evs_gateway_id_map_reloads_total', help: 'Reloads of ID_MAP_FILE, by outcome (a failed reload keeps the last good mapping).', labelNames: ['outcome'], registers: [registry] });
   const inFlight = new Gauge({ name: 'evs_gateway_in_flight_requests', help: 'Legacy API requests currently being handled.', registers: [registry] });
+
+  // Pre-initialise the job series so a first failure shows up in increase()/rate() (a series that
+  // appears already at 1 has no increase to see).
+  for (const operation of JOB_OPERATIONS) for (const status of JOB_OUTCOMES) jobs.inc({ operation, status }, 0);
+  for (const outcome of ['success', 'failure']) idMapReloads.inc({ outcome }, 0);
 
   // Children are cached so the hot path does not build a label object per request.
   const requestChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();

@@ -311,7 +311,13 @@ export function planRead(method: string, path: string, query: URLSearchParams, i
   const m3 = PAIR_ONE.exec(path);
   const m4 = PAIR_LIST.exec(path);
   const matched = m1 ?? m2 ?? m3 ?? m4;
-  if (matched && method === 'GET') {
+  if (matched && method !== 'GET') {
+    // Mirrors the gateway: legacy writes with no SDRS equivalent are 501, other methods 405.
+    const writes: Record<string, boolean> = { POST: Boolean(m2 || m4), PUT: Boolean(m1), DELETE: Boolean(m1 || m3) };
+    if (writes[method]) throw new LegacyError(501, 'not_translated', 'This legacy write is not available through the EVS-to-SDRS gateway (no SDRS equivalent); see the gateway\'s 501 message for the SDRS call to use.');
+    throw new LegacyError(405, 'bad_method', 'Method not allowed on this legacy resource.');
+  }
+  if (matched) {
     const project = decodeURIComponent(matched[1]!);
     const id = (m1 ?? m3)?.[2];
     if (!/^[A-Za-z0-9-]{1,64}$/.test(project) || (id !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(decodeURIComponent(id)))) {

@@ -1,0 +1,135 @@
+// GET /openapi.json: an OpenAPI 3.1 description of the legacy surface this gateway serves, built
+// from the same JSON Schemas the validator compiles (ACTION_SCHEMAS), so the two cannot drift.
+import { ruleForKey } from '../translate/actions.ts';
+import { FAULT_NAMES } from './errors.ts';
+import { ACTION_SCHEMAS } from './validate.ts';
+import { VERSION } from '../version.ts';
+
+type Json = Record<string, unknown>;
+
+function componentName(key: string): string {
+  return key.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}
+
+function stripMeta(schema: object): Json {
+  const { $schema: _s, $id: _i, ...rest } = schema as Json;
+  return rest;
+}
+
+const fault = (status: number, description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Fault' }, example: { [FAULT_NAMES[status] ?? 'computeFault']: { message: description, code: status } } } },
+});
+
+const ERRORS_COMMON = {
+  '400': fault(400, 'Invalid path id, query or body'),
+  '401': fault(401, 'X-Auth-Token missing, or refused by SDRS'),
+  '403': fault(403, 'SDRS refused access'),
+  '404': fault(404, 'Unknown group or pair'),
+  '502': fault(502, 'SDRS failed or answered something unusable'),
+  '503': fault(503, 'SDRS unreachable'),
+  '504': fault(504, 'SDRS did not answer in time'),
+};
+
+const projectId = { name: 'project_id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } };
+const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } });
+const token = { name: 'X-Auth-Token', in: 'header', required: true, schema: { type: 'string' } };
+const q = (name: string, schema: Json, description: string) => ({ name, in: 'query', required: false, schema, description });
+const LIST_QUERY = [
+  q('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 1000 }, 'Page size'),
+  q('offset', { type: 'integer', minimum: 0 }, 'Items to skip'),
+  q('marker', { type: 'string' }, 'Id of the last item of the previous page'),
+  q('sort_key', { type: 'string', enum: ['created_at', 'updated_at', 'id', 'name', 'status'], default: 'created_at' }, 'Sort field'),
+  q('sort_dir', { type: 'string', enum: ['desc', 'asc'], default: 'desc' }, 'Sort direction'),
+  q('changes-since', { type: 'string' }, 'Only items updated since this ISO 8601 time'),
+  q('name', { type: 'string' }, 'Exact name'),
+  q('priority_station', { type: 'string' }, 'AZ name of the production site'),
+  q('volume_id', { type: 'string' }, 'A disk id'),
+];
+
+const GROUP = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' },
+    status: { type: 'string', enum: ['creating', 'available', 'error', 'deleting', 'error_deleting', 'updating', 'reversing', 'error_reversing', 'failovering', 'failovered', 'error_failovering'] },
+    replication_status: { type: 'string', enum: ['active', 'active-stopped', 'copying', 'inactive', 'error'] },
+    priority_station: { type: ['string', 'null'] }, replication_model: { const: 'hypermetro' },
+    replication_ids: { type: 'array', items: { type: 'string' } }, fault_level: { type: 'string', enum: ['0', '2', '5'] },
+    failure_detail: { type: ['string', 'null'] }, created_at: { type: ['string', 'null'] }, updated_at: { type: ['string', 'null'] },
+  },
+};
+const PAIR = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' },
+    status: { type: 'string', enum: ['creating', 'available', 'error', 'deleting', 'error_deleting'] },
+    replication_status: { type: 'string', enum: ['active', 'active-stopped', 'copying', 'inactive', 'error'] },
+    replication_consistency_group_id: { type: ['string', 'null'] }, volume_ids: { type: 'string', description: 'Comma-separated disk ids' },
+    priority_station: { type: ['string', 'null'] }, replication_model: { const: 'hypermetro' }, progress: { type: ['string', 'null'] },
+    record_metadata: { type: ['string', 'null'], description: 'JSON-encoded {volume_size, volume_type, multiattach}' },
+    fault_level: { type: 'string' }, failure_detail: { type: 'string' }, created_at: { type: ['string', 'null'] }, updated_at: { type: ['string', 'null'] },
+  },
+};
+
+const json = (schema: Json, description: string) => ({ description, content: { 'application/json': { schema } } });
+const notTranslated = (summary: string) => ({ summary, parameters: [projectId, token], responses: { '501': fault(501, 'No SDRS equivalent; the message names the SDRS call to use') } });
+
+export function buildOpenApi(): Json {
+  const actionSchemas: Json = {};
+  for (const [key, schema] of Object.entries(ACTION_SCHEMAS)) actionSchemas[componentName(key)] = { ...stripMeta(schema), description: `${(schema as Json).description ?? ''} SDRS: ${ruleForKey(key)?.summary ?? ''}`.trim() };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'evs-sdrs-gateway: legacy EVS replication API', version: VERSION, description: 'The deprecated OTC EVS replication-consistency-group API, served on top of SDRS. Errors use the Cinder fault envelope.' },
+    paths: {
+      '/v2/{project_id}/os-vendor-replication-consistency-groups/{replication_consistency_group_id}/action': {
+        post: {
+          summary: 'Run a replication consistency group action (the single body key picks it)',
+          parameters: [projectId, idParam('replication_consistency_group_id'), token, { name: 'X-Request-Id', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { oneOf: Object.keys(actionSchemas).map((n) => ({ $ref: `#/components/schemas/${n}` })) } } } },
+          responses: {
+            '200': { description: 'Done (or submitted to SDRS); empty body', headers: { 'X-Sdrs-Job-Id': { schema: { type: 'string' }, description: 'SDRS job id(s), comma-separated' } } },
+            ...ERRORS_COMMON,
+            '405': fault(405, 'Only POST'),
+            '413': fault(413, 'Body larger than MAX_BODY_BYTES, or SDRS throttling'),
+            '415': fault(415, 'Body not JSON by Content-Type'),
+          },
+        },
+      },
+      '/v2/{project_id}/os-vendor-replication-consistency-groups': {
+        get: { summary: 'List replication consistency groups', parameters: [projectId, token, ...LIST_QUERY, q('status', { type: 'string' }, 'Legacy group status')], responses: { '200': json({ type: 'object', properties: { replication_consistency_groups: { type: 'array', items: { $ref: '#/components/schemas/ReplicationConsistencyGroup' } } } }, 'Groups'), ...ERRORS_COMMON } },
+        post: notTranslated('Create a group (not translated)'),
+      },
+      '/v2/{project_id}/os-vendor-replication-consistency-groups/{replication_consistency_group_id}': {
+        get: { summary: 'Show a replication consistency group', parameters: [projectId, idParam('replication_consistency_group_id'), token], responses: { '200': json({ type: 'object', properties: { replication_consistency_group: { $ref: '#/components/schemas/ReplicationConsistencyGroup' } } }, 'The group'), ...ERRORS_COMMON } },
+        put: { ...notTranslated('Update a group (not translated)'), parameters: [projectId, idParam('replication_consistency_group_id'), token] },
+        delete: { ...notTranslated('Delete a group (not translated)'), parameters: [projectId, idParam('replication_consistency_group_id'), token] },
+      },
+      '/v2/{project_id}/os-vendor-replications': {
+        get: { summary: 'List replication pairs', parameters: [projectId, token, ...LIST_QUERY, q('status', { type: 'string' }, 'Legacy pair status'), q('replication_status', { type: 'string' }, 'Replication status'), q('replication_consistency_group_id', { type: 'string' }, 'Group id'), q('volume_ids', { type: 'string' }, 'Both disk ids, comma-separated')], responses: { '200': json({ type: 'object', properties: { replications: { type: 'array', items: { $ref: '#/components/schemas/Replication' } } } }, 'Pairs'), ...ERRORS_COMMON } },
+        post: notTranslated('Create a pair (not translated)'),
+      },
+      '/v2/{project_id}/os-vendor-replications/{replication_id}': {
+        get: { summary: 'Show a replication pair', parameters: [projectId, idParam('replication_id'), token], responses: { '200': json({ type: 'object', properties: { replication: { $ref: '#/components/schemas/Replication' } } }, 'The pair'), ...ERRORS_COMMON } },
+        delete: { ...notTranslated('Delete a pair (not translated)'), parameters: [projectId, idParam('replication_id'), token] },
+      },
+      '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }, 'Alive') } } },
+      '/readyz': { get: { summary: 'Readiness (503 while draining)', responses: { '200': json({ type: 'object' }, 'Ready'), '503': json({ type: 'object' }, 'Draining') } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/openapi.json': { get: { summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1') } } },
+    },
+    components: {
+      schemas: {
+        ...actionSchemas,
+        ReplicationConsistencyGroup: GROUP,
+        Replication: PAIR,
+        Fault: {
+          type: 'object',
+          description: 'Cinder-style fault envelope: exactly one key, the fault name',
+          minProperties: 1,
+          maxProperties: 1,
+          additionalProperties: { type: 'object', required: ['message', 'code'], properties: { message: { type: 'string' }, code: { type: 'integer' } } },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// `evs-sdrs-gateway translate`: what a legacy request becomes in SDRS, without sending anything.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const P = '0123456789abcdef0123456789abcdef';
+const G = 'bd35d31b-7ab9-47fc-84c6-3d326c6fa6cb';
+const ACTION = `/v2/${P}/os-vendor-replication-consistency-groups/${G}/action`;
+
+function run(args: string[], input?: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { input, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+  return {
+    code: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads arbitrary JSON output
+    json: () => JSON.parse(r.stdout) as Record<string, any> };
+}
+
+describe('translate', () => {
+  const expected: [string, unknown][] = [
+    ['sync', { 'start-server-group': {} }],
+    ['stop', { 'stop-server-group': {} }],
+    ['failover', { 'failover-server-group': {} }],
+    ['reprotect', { 'start-server-group': {} }],
+  ];
+  for (const [name, body] of expected) {
+    it(`${name}: the read, the SDRS call per status, the no-op statuses and the refusal`, () => {
+      const r = run(['translate', 'POST', ACTION, `{"os-${name}-replication-consistency-group": null}`]);
+      assert.equal(r.code, 0, r.stderr);
+      const out = r.json();
+      assert.equal(out.action, name);
+      assert.equal(out.depends_on_status, true);
+      assert.deepEqual(out.reads[0], { method: 'GET', path: `/v1/${P}/server-groups/${G}`, operation: 'get_server_group', purpose: 'read the current status (unknown group: legacy 404)' });
+      assert.deepEqual(out.outcomes[0].calls, [{ method: 'POST', path: `/v1/${P}/server-groups/${G}/action`, body }]);
+      assert.equal(out.outcomes.at(-1).answer, 400);
+      assert.equal(out.wait_for_job, false);
+    });
+  }
+
+  it('reverse: the direction depends on the current priority_station', () => {
+    const out = run(['translate', 'POST', ACTION, '{"os-reverse-replication-consistency-group": null}']).json();
+    assert.deepEqual(
+      out.outcomes.filter((o: { calls?: unknown[] }) => o.calls?.length).map((o: { when: { priority_station: string }; calls: { body: unknown }[] }) => [o.when.priority_station, o.calls[0]!.body]),
+      [
+        ['source', { 'reverse-server-group': { priority_station: 'target' } }],
+        ['target', { 'reverse-server-group': { priority_station: 'source' } }],
+      ],
+    );
+  });
+
+  it('extend: one call per pair, waiting by default, body from stdin', () => {
+    const r = run(['translate', 'POST', ACTION], '{"os-extend-replication-volumes": {"replications": [{"id": "p1", "new_size": 10}, {"id": "p2", "new_size": 20}]}}');
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.json();
+    assert.equal(out.wait_for_job, true);
+    assert.deepEqual(out.outcomes[0].calls.map((c: { path: string; body: unknown }) => [c.path, c.body]), [
+      [`/v1/${P}/replications/p1/action`, { 'extend-replication': { new_size: 10 } }],
+      [`/v1/${P}/replications/p2/action`, { 'extend-replication': { new_size: 20 } }],
+    ]);
+  });
+
+  it('honours ACTION_WAIT', () => {
+    assert.equal(run(['translate', 'POST', ACTION, '{"os-stop-replication-consistency-group": null}'], undefined, { ACTION_WAIT: 'all' }).json().wait_for_job, true);
+  });
+
+  it('reads and passthrough', () => {
+    assert.equal(run(['translate', 'GET', `/v2/${P}/os-vendor-replication-consistency-groups/${G}`]).json().action, 'get_group');
+    assert.equal(run(['translate', 'GET', `/v2/${P}/os-vendor-replications?limit=5`]).json().action, 'list_pairs');
+    assert.equal(run(['translate', 'GET', `/v2/${P}/volumes`], undefined, { EVS_ENDPOINT: 'https://evs.example' }).json().action, 'passthrough');
+  });
+
+  for (const [name, args, status, pattern] of [
+    ['malformed JSON', ['POST', ACTION, '{"os-sync'], 400, /cannot understand JSON/],
+    ['two keys', ['POST', ACTION, '{"os-sync-replication-consistency-group": null, "os-stop-replication-consistency-group": null}'], 400, /too many body keys/],
+    ['an unknown action', ['POST', ACTION, '{"os-nope": null}'], 400, /Unknown action "os-nope"/],
+    ['a wrong value type', ['POST', ACTION, '{"os-sync-replication-consistency-group": 3}'], 400, /must be null/],
+    ['a hostile id', ['POST', `/v2/${P}/os-vendor-replication-consistency-groups/a%2Fb/action`, '{}'], 400, /Invalid replication_consistency_group_id/],
+    ['GET on the action URL', ['GET', ACTION], 405, /POST only/],
+    ['a legacy create', ['POST', `/v2/${P}/os-vendor-replication-consistency-groups`, '{}'], 501, /not available/],
+    ['an unknown path without EVS_ENDPOINT', ['GET', `/v2/${P}/volumes`], 404, /passthrough to EVS is not configured/],
+  ] as const) {
+    it(`bad input (${name}): the gateway's own message, exit 1`, () => {
+      const r = run(['translate', ...args]);
+      assert.equal(r.code, 1);
+      const env = r.json();
+      const [key] = Object.keys(env);
+      assert.equal(env[key!].code, status);
+      assert.match(env[key!].message, pattern);
+      assert.match(r.stderr, new RegExp(`would answer ${status}`));
+    });
+  }
+
+  it('--help for each command', () => {
+    for (const cmd of [['--help'], ['serve', '--help'], ['emulator', '--help'], ['translate', '--help']]) {
+      const r = run(cmd);
+      assert.equal(r.code, 0, cmd.join(' '));
+      assert.match(r.stdout, /Usage: evs-sdrs-gateway/);
+    }
+    assert.equal(run(['translate']).code, 2);
+    assert.equal(run(['frobnicate']).code, 2);
+  });
+});
