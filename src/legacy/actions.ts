@@ -15,6 +15,7 @@ import type { IdMapper } from '../translate/id-map.ts';
 import { readJsonBody } from './body.ts';
 import { LegacyError } from './errors.ts';
 import { authToken, pathId, requestState } from './request.ts';
+import { sdrsStep } from './sdrs-step.ts';
 import { identifyAction, validateActionBody } from './validate.ts';
 
 export interface ActionDeps {
@@ -24,15 +25,6 @@ export interface ActionDeps {
   idMap: IdMapper;
 }
 
-/** Runs an SDRS step and turns its failure into the legacy error a client should see. */
-async function sdrsStep<T>(subject: FailureSubject | undefined, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (err) {
-    if (err instanceof SdrsError) throw legacyErrorFromSdrs(err as SdrsError & { status?: number }, subject);
-    throw err;
-  }
-}
 
 interface Submitted {
   call: SdrsCall;
@@ -92,7 +84,28 @@ export function createActionHandler(deps: ActionDeps) {
       }
     }
     if (state.jobIds.length > 0) res.setHeader('X-Sdrs-Job-Id', state.jobIds.join(','));
-    if (submitError && submitted.length === 0) throw submitError;
+    if (submitError && submitted.length === 0) {
+      // A concurrent duplicate of this action (a client retrying while its first call is still in
+      // flight) can pass the status check before the first call lands; SDRS then refuses it
+      // because the group is already in the transient status the first call caused. README
+      // promises 200 for an action already in flight, so on an SDRS refusal re-read the group once
+      // and answer as if that status had been seen first. Found by test/concurrency/load.test.ts.
+      if (rule.kind === 'group' && (submitError.reason === 'sdrs_refused' || submitError.reason === 'sdrs_conflict')) {
+        const now = await getGroup(sdrs, ctx, projectId, groupId).catch(() => undefined);
+        let replan: ActionPlan | undefined;
+        try {
+          replan = now ? planGroupAction(rule, now) : undefined;
+        } catch {
+          replan = undefined;
+        }
+        if (replan?.kind === 'noop') {
+          state.outcome = 'noop';
+          res.status(200).end();
+          return;
+        }
+      }
+      throw submitError;
+    }
 
     const results = config.actionWait.has(rule.name) ? await waitAll(ctx, projectId, submitted) : undefined;
     results?.forEach((r, i) => {

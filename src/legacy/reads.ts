@@ -4,11 +4,11 @@ import type { Request, Response } from 'express';
 import type { Metrics } from '../observability/metrics.ts';
 import { getGroup, getPair, listAll, listGroupPairs } from '../sdrs/api.ts';
 import type { CallContext, SdrsClient } from '../sdrs/client.ts';
-import { SdrsError } from '../sdrs/errors.ts';
 import type { IdMapper } from '../translate/id-map.ts';
-import { legacyErrorFromSdrs, type FailureSubject } from '../translate/errors.ts';
+import type { FailureSubject } from '../translate/errors.ts';
 import { applyListQuery, parseListQuery, toLegacyGroup, toLegacyPair, type SdrsObject } from '../translate/reads.ts';
 import { authToken, pathId, requestState } from './request.ts';
+import { sdrsStep } from './sdrs-step.ts';
 
 export interface ReadDeps {
   sdrs: SdrsClient;
@@ -16,14 +16,6 @@ export interface ReadDeps {
   metrics: Metrics;
 }
 
-async function sdrsStep<T>(subject: FailureSubject | undefined, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (err) {
-    if (err instanceof SdrsError) throw legacyErrorFromSdrs(err as SdrsError & { status?: number }, subject);
-    throw err;
-  }
-}
 
 function begin(req: Request, res: Response, action: 'get_group' | 'list_groups' | 'get_pair' | 'list_pairs'): { projectId: string; ctx: CallContext } {
   const state = requestState(res);
