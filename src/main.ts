@@ -101,9 +101,16 @@ async function emulator(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { seed: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return void process.stdout.write(`${HELP.emulator}\n`);
   const config = loadConfig();
-  const { createEmulator, faultsFromEnv } = await import('./emulator/index.ts');
-  const emu = createEmulator({ jobDelayMs: config.emulatorJobDelayMs, faults: faultsFromEnv(process.env) });
-  const url = await emu.listen(config.emulatorPort, config.host === '0.0.0.0' ? '127.0.0.1' : config.host);
+  const { createEmulator, emulatorConfigFromEnv } = await import('./emulator/index.ts');
+  let emulatorConfig: ReturnType<typeof emulatorConfigFromEnv>;
+  try {
+    // The emulator's own switches (EMULATOR_SYNC_DELAY_MS, EMULATOR_FAULTS, …; docs/emulator.md).
+    emulatorConfig = emulatorConfigFromEnv(process.env);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const emu = createEmulator({ jobDelayMs: config.emulatorJobDelayMs, ...emulatorConfig.options });
+  const url = await emu.listen(emulatorConfig.port, emulatorConfig.host);
   process.stdout.write(`SDRS emulator listening on ${url}\n`);
   if (values.seed) {
     const seeded = emu.seedDemo(config.demoProjectId);

@@ -1,0 +1,67 @@
+// The emulator's public types. The gateway's tests and demo mode program against exactly these
+// names; index.ts re-exports them.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FaultRule } from './faults.ts';
+import type { SeedGroupOptions, SeededGroup } from './seed.ts';
+
+export interface EmulatorOptions {
+  /** How long every job runs before SUCCESS/FAIL (INIT for the first fifth). Default 1000. */
+  jobDelayMs?: number;
+  /** How long a pair stays `copying` after protection starts. Default = jobDelayMs. */
+  syncDelayMs?: number;
+  /** If set, only these X-Auth-Token values are accepted; otherwise any non-empty token is. */
+  tokens?: string[];
+  /** HTTP status for unknown group/pair/job ids: 400 (error table, default) or 404 (Terraform). */
+  notFoundStatus?: 400 | 404;
+  /** HTTP status for a missing/refused token: 401 (default) or 400 (SDRS.0002 in the error table). */
+  authFailureStatus?: 400 | 401;
+  /** Accept `{"<action>": null}` like `{"<action>": {}}`. Default false: only `{}` is documented. */
+  acceptNullActionValue?: boolean;
+  /** Fault rules active from the start. */
+  faults?: FaultRule[];
+  /** Keep about this many newest entries in the request log (default 10000; at most twice that). */
+  requestLogLimit?: number;
+  /**
+   * Time source for jobs, syncs and timestamps (ms since the epoch; default Date.now). Tests can
+   * pass a manual clock to step through transient states deterministically. Latency faults always
+   * use real time.
+   */
+  clock?: () => number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path with query, as received. */
+  path: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, the raw string if not JSON, undefined if there was no body. */
+  body: unknown;
+}
+
+export interface Emulator {
+  /** Start listening (default port 0 = any free port, host 127.0.0.1); resolves the base URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stop listening and end every parked (hung or delayed) request at once. */
+  close(): Promise<void>;
+  /** Base URL, e.g. 'http://127.0.0.1:41234'; '' before listen(). */
+  readonly url: string;
+  /** The request handler, for supertest without listen(). */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Every SDRS-API request received, in order (control requests are not recorded). */
+  readonly requests: RecordedRequest[];
+  clearRequests(): void;
+  readonly faults: { add(rule: FaultRule): void; clear(): void; list(): FaultRule[] };
+  seedGroup(projectId: string, opts?: SeedGroupOptions): SeededGroup;
+  seedDemo(projectId: string): SeededGroup;
+  /** Copies of stored SDRS objects, as of now. */
+  getGroup(projectId: string, id: string): Record<string, unknown> | undefined;
+  getPair(projectId: string, id: string): Record<string, unknown> | undefined;
+  /** Move a group to any status; member pairs move consistently. Throws for unknown ids/statuses. */
+  setGroupStatus(projectId: string, id: string, status: string): void;
+  /** Patch a stored pair. Throws for unknown ids. */
+  setPair(projectId: string, id: string, patch: Record<string, unknown>): void;
+  /** The job as `GET /jobs/{id}` would render it. */
+  getJob(projectId: string, id: string): Record<string, unknown> | undefined;
+}
