@@ -8,6 +8,7 @@
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { getCACertificates } from 'node:tls';
 import type { Request, RequestHandler, Response } from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { LegacyError } from './legacy/errors.ts';
@@ -42,7 +43,9 @@ export interface Passthrough {
 export function createPassthrough(opts: PassthroughOptions): Passthrough {
   const target = new URL(opts.endpoint);
   const https = target.protocol === 'https:';
-  const ca = opts.caFile ? readFileSync(opts.caFile, 'utf8') : undefined;
+  // EVS_CA_FILE adds trust anchors; a bare `ca` would replace Node's default roots, so they are
+  // listed too (README: "extra CA certificates"). Found by test/security/tls-extra-ca.test.ts.
+  const ca = opts.caFile ? [...getCACertificates('default'), readFileSync(opts.caFile, 'utf8')] : undefined;
   const agent = https
     ? new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, ...(ca ? { ca } : {}) })
     : new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });

@@ -1,12 +1,12 @@
 // createGateway(config, deps) -> the Express app plus start/stop for tests and the CLI.
 // Route order matters: the legacy routes read their own bodies, and everything unmatched falls
 // through to passthrough (which must see an unread stream) or to a legacy 404.
-import { createServer, type Server } from 'node:http';
+import { STATUS_CODES, createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { ConfigError, type Config } from './config.ts';
 import { createActionHandler } from './legacy/actions.ts';
-import { LegacyError, isLegacyError } from './legacy/errors.ts';
+import { LegacyError, faultEnvelope, isLegacyError } from './legacy/errors.ts';
 import { newRequestState, requestState } from './legacy/request.ts';
 import { sendLegacyError } from './legacy/respond.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -284,6 +284,23 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
         server.on('connection', (socket: Socket) => {
           sockets.add(socket);
           socket.once('close', () => sockets.delete(socket));
+        });
+        // Requests Node's parser refuses before Express sees them (a NUL or space in the request
+        // line, bare CR/LF, headers over the limit, a request too slow to arrive) would otherwise
+        // get an empty-bodied 400/431/408: give them the legacy envelope too, then close.
+        server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+          if (!socket.writable || (err.code === 'ECONNRESET' && !socket.bytesWritten)) {
+            socket.destroy();
+            return;
+          }
+          const [status, message] =
+            err.code === 'HPE_HEADER_OVERFLOW'
+              ? [431, 'Request headers are too large.']
+              : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_HEADERS_TIMEOUT'
+                ? [408, 'The request did not arrive in time.']
+                : [400, 'Malformed HTTP request: it cannot be parsed (invalid characters in the request line or headers).'];
+          const body = JSON.stringify(faultEnvelope(status, message));
+          socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
         });
         server.once('error', reject);
         server.listen(port, host, () => {

@@ -17,7 +17,6 @@ beforeEach(() => {
 });
 
 const get = (path: string) => stack.api.get(path).set('X-Auth-Token', TOKEN);
-const act = (id: string, key: string) => stack.api.post(actionPath(id)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send(JSON.stringify({ [key]: null }));
 
 const LEGACY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
 
@@ -92,6 +91,16 @@ describe('GET one group', () => {
 });
 
 describe('the legacy polling workflow through the gateway', () => {
+  // Its own stack with jobs long enough that the transient states (copying, failovering,
+  // reversing) are still there when the client reads right after the action, even under load.
+  let wf: Stack;
+  before(async () => {
+    wf = await startStack({ emulator: { jobDelayMs: 400, syncDelayMs: 400 } });
+  });
+  after(() => wf.close());
+  const get = (path: string) => wf.api.get(path).set('X-Auth-Token', TOKEN);
+  const act = (id: string, key: string) => wf.api.post(actionPath(id)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send(JSON.stringify({ [key]: null }));
+
   async function poll(id: string, want: { status: string; replication_status: string; priority_station?: string }, timeoutMs = 4000): Promise<void> {
     let last: unknown;
     await eventually(
@@ -107,7 +116,7 @@ describe('the legacy polling workflow through the gateway', () => {
   }
 
   it('fresh -> sync (copying, active) -> pause -> sync -> failover -> reprotect -> switchover', async () => {
-    const g = stack.emulator.seedGroup(PROJECT, { status: 'available', pairs: 2, source_availability_zone: 'eu-de-01', target_availability_zone: 'eu-de-02' });
+    const g = wf.emulator.seedGroup(PROJECT, { status: 'available', pairs: 2, source_availability_zone: 'eu-de-01', target_availability_zone: 'eu-de-02' });
     const seen = async () => (await get(`${base}/os-vendor-replication-consistency-groups/${g.id}`)).body.replication_consistency_group;
     // A fresh group is available/inactive, production in the source AZ.
     const fresh = await seen();

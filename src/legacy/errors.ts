@@ -9,9 +9,13 @@ export const FAULT_NAMES: Readonly<Record<number, string>> = {
   403: 'forbidden',
   404: 'itemNotFound',
   405: 'badMethod',
+  // 408 and 431 are not in Cinder's table; Node's HTTP parser produces them (request timeout,
+  // headers too large) and the gateway still answers them in the envelope, with these names.
+  408: 'requestTimeout',
   409: 'conflictingRequest',
   413: 'overLimit',
   415: 'badMediaType',
+  431: 'overLimit',
   500: 'computeFault',
   501: 'notImplemented',
   502: 'badGateway',

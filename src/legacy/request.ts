@@ -41,6 +41,12 @@ export function pathId(value: unknown, label: string): string {
 
 /** The caller's token; legacy 401 without one. It is forwarded to SDRS and never logged. */
 export function authToken(req: Request): string {
+  // Node joins repeated X-Auth-Token headers into "a, b", which was forwarded to SDRS as one token
+  // (and escaped the error-message scrub when SDRS echoed only one of them). An ambiguous
+  // credential is refused before any SDRS call. Found by test/fuzz/headers.test.ts.
+  let given = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'x-auth-token') given++;
+  if (given > 1) throw new LegacyError(401, 'missing_token', `Authentication required: exactly one X-Auth-Token header is allowed, got ${given}.`);
   const token = req.headers['x-auth-token'];
   if (typeof token === 'string' && token.trim().length > 0) return token.trim();
   throw new LegacyError(401, 'missing_token', 'Authentication required: the X-Auth-Token header is missing or empty.');

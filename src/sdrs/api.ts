@@ -22,6 +22,9 @@ export async function getGroup(client: SdrsClient, ctx: CallContext, projectId: 
   const body = await client.call(ctx, projectId, { method: 'GET', path: `/server-groups/${encodeURIComponent(groupId)}`, operation: 'get_server_group' });
   const group = isObject(body) ? body.server_group : undefined;
   if (!isObject(group) || typeof group.status !== 'string') throw new SdrsBadResponseError('get_server_group', 'no server_group object with a status');
+  // The planner builds the action path from this id: an answer about another group would send
+  // the action there (cross-talk). Refuse it as unusable. Found by test/faults/broken-upstream.test.ts.
+  if (typeof group.id === 'string' && group.id.toLowerCase() !== groupId.toLowerCase()) throw new SdrsBadResponseError('get_server_group', 'the answer is about another protection group');
   return { ...group, id: typeof group.id === 'string' ? group.id : groupId, status: group.status };
 }
 
@@ -29,7 +32,10 @@ export async function getGroup(client: SdrsClient, ctx: CallContext, projectId: 
 export async function listGroupPairs(client: SdrsClient, ctx: CallContext, projectId: string, groupId: string): Promise<SdrsPair[]> {
   const items = await listAll(client, ctx, projectId, '/replications', 'replications', 'list_replications', `server_group_id=${encodeURIComponent(groupId)}`);
   for (const p of items) if (typeof p.status !== 'string') throw new SdrsBadResponseError('list_replications', 'a replication without a status');
-  return items as SdrsPair[];
+  // An SDRS that ignores the server_group_id filter (unknown query parameters are often dropped
+  // silently) would make other groups' pairs members, and extend would accept them. Keep only
+  // pairs that do not say they belong elsewhere. Found by test/faults/broken-upstream.test.ts.
+  return items.filter((p) => typeof p.server_group_id !== 'string' || p.server_group_id.toLowerCase() === groupId.toLowerCase()) as SdrsPair[];
 }
 
 /** Makes one planned SDRS call that answers with a job; returns the job id. */

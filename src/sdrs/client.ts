@@ -2,6 +2,7 @@
 // bounded response bodies, and every failure turned into one of the SdrsError classes. It forwards
 // the caller's X-Auth-Token untouched and never logs it.
 import { readFileSync } from 'node:fs';
+import { getCACertificates } from 'node:tls';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Metrics } from '../observability/metrics.ts';
 import { parseSdrsErrorBody } from './envelope.ts';
@@ -65,8 +66,10 @@ export class SdrsClient {
       bodyTimeout: opts.timeoutMs,
       connect: {
         timeout: opts.connectTimeoutMs,
-        // Certificates are always verified; SDRS_CA_FILE only adds trust anchors.
-        ...(opts.caFile ? { ca: readFileSync(opts.caFile, 'utf8') } : {}),
+        // Certificates are always verified; SDRS_CA_FILE only adds trust anchors. A bare `ca`
+        // option replaces Node's default roots, so they are listed too (README: "extra CA
+        // certificates"). Found by test/security/tls-extra-ca.test.ts.
+        ...(opts.caFile ? { ca: [...getCACertificates('default'), readFileSync(opts.caFile, 'utf8')] } : {}),
       },
     });
   }
@@ -121,6 +124,9 @@ export class SdrsClient {
         try {
           return JSON.parse(text) as T;
         } catch {
+          // A 2xx whose body is empty or not JSON is a broken answer: counted as upstream 502, as
+          // README's metric table says (it was counted as 200). Found by test/faults/read-paths.test.ts.
+          metricCode = '502';
           throw new SdrsBadResponseError(req.operation, text.length === 0 ? 'empty body' : 'body is not JSON', res.statusCode);
         }
       }
@@ -130,7 +136,10 @@ export class SdrsClient {
       } catch {
         parsed = undefined;
       }
-      const info = parseSdrsErrorBody(parsed);
+      // The caller's token is scrubbed from SDRS's text before it is capped at 512 characters: a
+      // long (PKI) token echoed by SDRS was otherwise cut mid-token and the prefix escaped the
+      // final scrub in sendLegacyError. Found by test/security/secrets.test.ts.
+      const info = parseSdrsErrorBody(parsed, ctx.token);
       if (res.statusCode >= 500 && parsed === undefined) {
         throw new SdrsBadResponseError(req.operation, `HTTP ${res.statusCode} with a body that is not an SDRS error envelope`, res.statusCode);
       }
@@ -143,10 +152,13 @@ export class SdrsClient {
         metricCode = '504';
         throw new SdrsTimeoutError(req.operation, this.#opts.timeoutMs, { cause: err });
       }
-      if (gotHeaders) {
+      if (gotHeaders || err instanceof undiciErrors.HTTPParserError || code.startsWith('HPE_')) {
         // The answer started and was cut off (reset, content-length mismatch): unusable, not absent.
+        // An answer that is not HTTP at all (HPE_*) is broken (502) in the same way, not an
+        // unreachable SDRS (503; the passthrough already answers 502 for it). Found by
+        // test/faults/broken-upstream.test.ts.
         metricCode = '502';
-        throw new SdrsBadResponseError(req.operation, `answer cut off (${code})`, undefined, { cause: err });
+        throw new SdrsBadResponseError(req.operation, gotHeaders ? `answer cut off (${code})` : `not an HTTP answer (${code})`, undefined, { cause: err });
       }
       metricCode = '503';
       throw new SdrsUnavailableError(req.operation, UNAVAILABLE_CODES.has(code) ? code : code || 'UNKNOWN', { cause: err });

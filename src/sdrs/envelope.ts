@@ -9,22 +9,25 @@ export interface SdrsErrorInfo {
 
 const MAX_TEXT = 512;
 
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}…` : value;
+function text(value: unknown, secret: string | undefined): string | undefined {
   if (typeof value === 'number') return String(value);
-  return undefined;
+  if (typeof value !== 'string') return undefined;
+  // Scrub before capping: a capped text can hold a prefix of the secret no later scrub matches.
+  const clean = secret && secret.length >= 4 ? value.split(secret).join('[redacted]') : value;
+  return clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT)}…` : clean;
 }
 
-export function parseSdrsErrorBody(body: unknown): SdrsErrorInfo {
+/** `secret` (the caller's token) is replaced by [redacted] wherever SDRS's text echoes it. */
+export function parseSdrsErrorBody(body: unknown, secret?: string): SdrsErrorInfo {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { code: undefined, message: undefined };
   const obj = body as Record<string, unknown>;
   if ('error_code' in obj || 'error_msg' in obj) {
-    return { code: text(obj.error_code), message: text(obj.error_msg) };
+    return { code: text(obj.error_code, secret), message: text(obj.error_msg, secret) };
   }
   for (const value of Object.values(obj)) {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const inner = value as Record<string, unknown>;
-      if ('code' in inner || 'message' in inner) return { code: text(inner.code), message: text(inner.message) };
+      if ('code' in inner || 'message' in inner) return { code: text(inner.code, secret), message: text(inner.message, secret) };
     }
   }
   return { code: undefined, message: undefined };

@@ -51,12 +51,27 @@ function fromHttp(err: SdrsFailureLike, subject: FailureSubject | undefined): Le
     const what = subject ? `${subject.kind} ${subject.id} could not be found` : 'resource could not be found';
     return new LegacyError(404, 'not_found', `The ${what}: ${detail}.`);
   }
-  if (status >= 500) return new LegacyError(502, 'sdrs_error', `SDRS failed ${err.operation}: ${detail}.`);
+  // A 1xx/3xx final answer (e.g. a redirect to a login page, never followed) is not SDRS refusing
+  // the client's request: 502, not the 400 it fell through to. Found by test/faults/broken-upstream.test.ts.
+  if (status >= 500 || status < 400) return new LegacyError(502, 'sdrs_error', `SDRS failed ${err.operation}: ${detail}.`);
   if (status === 401) return new LegacyError(401, 'sdrs_unauthorized', `SDRS rejected the token: ${detail}.`);
   if (status === 403) return new LegacyError(403, 'sdrs_forbidden', `SDRS refused access: ${detail}.`);
-  if (status === 429) return new LegacyError(413, 'sdrs_throttled', `SDRS is throttling requests: ${detail}.`, { 'Retry-After': err.retryAfter ?? '5' });
+  if (status === 429) return new LegacyError(413, 'sdrs_throttled', `SDRS is throttling requests: ${detail}.`, { 'Retry-After': retryAfter(err.retryAfter) });
   if (status === 409) return new LegacyError(409, 'sdrs_conflict', `SDRS refused ${err.operation}: ${detail}.`);
   return new LegacyError(400, 'sdrs_refused', `SDRS refused ${err.operation}: ${detail}.`);
+}
+
+/**
+ * SDRS's Retry-After, passed on only when it is what RFC 9110 10.2.3 allows (delay-seconds or an
+ * HTTP-date); anything else (which could carry whatever an upstream echoed, the caller's token
+ * included) becomes the default 5. Found by test/security/secrets.test.ts.
+ */
+function retryAfter(value: string | undefined): string {
+  if (value === undefined) return '5';
+  const v = value.trim();
+  if (/^\d{1,9}$/.test(v)) return v;
+  if (/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(v) && !Number.isNaN(Date.parse(v))) return v;
+  return '5';
 }
 
 /**

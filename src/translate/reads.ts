@@ -114,7 +114,9 @@ export function toLegacyGroup(group: SdrsObject, pairs: readonly SdrsObject[], i
   const sdrsStatus = str(group.status) ?? 'error';
   // An SDRS status this gateway does not know is shown as error rather than leaking a value a
   // legacy client's enum cannot hold.
-  const mapped = GROUP_STATUS_MAP[sdrsStatus] ?? { status: 'error', replication: 'error' as const };
+  // Own keys only: a status named like an Object.prototype member ("constructor", "__proto__")
+  // found a function or the prototype and the status vanished. Found by test/fuzz/upstream.test.ts.
+  const mapped = (Object.hasOwn(GROUP_STATUS_MAP, sdrsStatus) ? GROUP_STATUS_MAP[sdrsStatus] : undefined) ?? { status: 'error', replication: 'error' as const };
   const failed = pairs.find((p) => p.status === 'error' && typeof p.failure_detail === 'string');
   return {
     id: idMap.groupToLegacy(str(group.id) ?? ''),
@@ -157,7 +159,7 @@ export function toLegacyPair(pair: SdrsObject, group: SdrsObject | undefined, id
     id: idMap.pairToLegacy(str(pair.id) ?? ''),
     name: str(pair.name) ?? '',
     description: str(pair.description) ?? '',
-    status: PAIR_LIFECYCLE[status] ?? 'available',
+    status: (Object.hasOwn(PAIR_LIFECYCLE, status) ? PAIR_LIFECYCLE[status] : undefined) ?? 'available',
     replication_status: replicationStatus,
     replication_consistency_group_id: groupId ? idMap.groupToLegacy(groupId) : null,
     volume_ids: volumeIds,
