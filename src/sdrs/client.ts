@@ -105,13 +105,19 @@ export class SdrsClient {
     }
     let metricCode = '502';
     let gotHeaders = false;
+    // One deadline over the whole exchange (connect, headers and a slowly dripping body together).
+    // Not AbortSignal.timeout(): its timer and signal stay alive for the full SDRS_TIMEOUT_MS after
+    // the answer, so at 10k req/s and 30 s some 300k of them piled up on the heap (RSS 330 MB and
+    // 18% of CPU in GC, found by bench/profile.ts). A plain timer is cleared as soon as we are done.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException('SDRS deadline', 'TimeoutError')), this.#opts.timeoutMs);
     try {
       const res = await this.#pool.request({
         method: req.method,
         path,
         headers,
         body: payload,
-        signal: AbortSignal.timeout(this.#opts.timeoutMs),
+        signal: deadline.signal,
       });
       gotHeaders = true;
       metricCode = String(res.statusCode);
@@ -163,6 +169,7 @@ export class SdrsClient {
       metricCode = '503';
       throw new SdrsUnavailableError(req.operation, UNAVAILABLE_CODES.has(code) ? code : code || 'UNKNOWN', { cause: err });
     } finally {
+      clearTimeout(timer);
       this.#opts.metrics?.observeUpstream('sdrs', req.operation, metricCode, (performance.now() - started) / 1000);
     }
   }
