@@ -9,7 +9,6 @@ import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type Serv
 import { Agent as HttpsAgent } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { getCACertificates } from 'node:tls';
-import type { Request, RequestHandler, Response } from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { LegacyError } from './legacy/errors.ts';
 import { requestState } from './legacy/request.ts';
@@ -35,8 +34,11 @@ interface ProxyTiming {
   timer?: NodeJS.Timeout;
 }
 
+/** Middleware shape (Express's, and the server's own dispatch): plain node:http objects. */
+export type PassthroughHandler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => Promise<void>;
+
 export interface Passthrough {
-  handler: RequestHandler;
+  handler: PassthroughHandler;
   close(): void;
 }
 
@@ -59,7 +61,7 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
     timings.delete(req);
   };
 
-  const proxy = createProxyMiddleware<Request, Response>({
+  const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: opts.endpoint,
     changeOrigin: true,
     xfwd: true,
@@ -67,7 +69,7 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
     // Certificates are verified; EVS_CA_FILE only adds trust anchors.
     secure: true,
     on: {
-      proxyReq(proxyReq: ClientRequest, req: Request, res: Response) {
+      proxyReq(proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse) {
         const connectionTokens = String(req.headers.connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
         for (const name of [...HOP_BY_HOP, ...connectionTokens]) proxyReq.removeHeader(name);
         const state = requestState(res);
@@ -80,7 +82,7 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
         timing.timer.unref();
         timings.set(req, timing);
       },
-      proxyRes(proxyRes: IncomingMessage, req: Request, res: Response) {
+      proxyRes(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) {
         // Hop-by-hop answer headers are EVS's connection to us, not ours to the client: a copied
         // "Connection: keep-alive" would keep open a socket the client asked to close.
         const named = String(proxyRes.headers.connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
@@ -107,8 +109,8 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
           legacy = new LegacyError(502, 'evs_bad_response', `EVS gave an unusable answer (${code || 'protocol error'}).`);
         }
         finish(req, String(legacy.status));
-        const response = res as Response;
-        if (typeof response.status !== 'function' || response.headersSent) {
+        const response = res as ServerResponse;
+        if (typeof response.setHeader !== 'function' || response.headersSent) {
           // Mid-body failure: the client must see a broken response, not a silently short one.
           (res as { destroy?: () => void }).destroy?.();
           return;
@@ -118,9 +120,10 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
     },
   });
 
-  const handler: RequestHandler = (req, res, next) => {
-    requestState(res).action = 'passthrough';
-    requestState(res).outcome = 'passthrough';
+  const handler: PassthroughHandler = (req, res, next) => {
+    const state = requestState(res);
+    state.action = 'passthrough';
+    state.outcome = 'passthrough';
     return proxy(req, res, next);
   };
   return { handler, close: () => agent.destroy() };

@@ -1,13 +1,14 @@
 // createGateway(config, deps) -> the Express app plus start/stop for tests and the CLI.
 // Route order matters: the legacy routes read their own bodies, and everything unmatched falls
 // through to passthrough (which must see an unread stream) or to a legacy 404.
-import { STATUS_CODES, createServer, type Server } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { ConfigError, type Config } from './config.ts';
 import { createActionHandler } from './legacy/actions.ts';
 import { LegacyError, faultEnvelope, isLegacyError } from './legacy/errors.ts';
-import { newRequestState, requestState } from './legacy/request.ts';
+import { maybeRequestState, newRequestState, requestState, type LegacyHandler } from './legacy/request.ts';
+import { ROUTE_PATHS, isPassthroughPath, matchLegacyRoute, type LegacyRoute } from './legacy/routes.ts';
 import { sendLegacyError } from './legacy/respond.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { VALIDATION_REASONS, createMetrics, type Metrics, type ValidationReason } from './observability/metrics.ts';
@@ -42,13 +43,19 @@ export interface Gateway {
   readonly inFlight: number;
 }
 
-const ACTION_PATH = '/v2/:project_id/os-vendor-replication-consistency-groups/:group_id/action';
-const GROUP_PATH = '/v2/:project_id/os-vendor-replication-consistency-groups/:group_id';
-const GROUPS_PATH = '/v2/:project_id/os-vendor-replication-consistency-groups';
-const PAIR_PATH = '/v2/:project_id/os-vendor-replications/:replication_id';
-const PAIRS_PATH = '/v2/:project_id/os-vendor-replications';
+const ACTION_PATH = ROUTE_PATHS.action;
+const GROUP_PATH = ROUTE_PATHS.get_group;
+const GROUPS_PATH = ROUTE_PATHS.list_groups;
+const PAIR_PATH = ROUTE_PATHS.get_pair;
+const PAIRS_PATH = ROUTE_PATHS.list_pairs;
 const VALIDATION_REASON_SET: ReadonlySet<string> = new Set(VALIDATION_REASONS);
 const AUDITED_ACTIONS: ReadonlySet<string> = new Set(ACTION_NAMES);
+
+/** The query string of a request URL, without the '?'. */
+function searchOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1);
+}
 
 function capHeader(value: string | string[] | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -105,26 +112,11 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   let inFlight = 0;
   let server: Server | undefined;
   const drained = new Set<() => void>();
-  const active = new Set<Response>();
+  const active = new Set<ServerResponse>();
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-
-  // An absolute-form request target (GET http://other.host/x HTTP/1.1) is reduced to its path and
-  // query: routing and passthrough only ever see a path, and the destination stays the configured
-  // endpoint whatever authority the client named.
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    if (!req.url.startsWith('/')) {
-      try {
-        const u = new URL(req.url);
-        req.url = `${u.pathname}${u.search}`;
-      } catch {
-        req.url = '/';
-      }
-    }
-    next();
-  });
 
   // Health and metrics are not legacy API requests: not counted, not in the access log.
   app.get('/healthz', (_req, res) => {
@@ -145,10 +137,10 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
     }
   });
 
-  // Everything below is a legacy API request: request id, in-flight gauge, access log, metrics.
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const state = newRequestState(req);
-    res.locals.gw = state;
+  // The start of every legacy API request (translated or passed through): request id, in-flight
+  // gauge, and on close the access log, audit line and metrics. Health and metrics endpoints skip it.
+  const beginRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const state = newRequestState(req, res);
     res.setHeader('X-Request-Id', state.requestId);
     // While draining, answer requests that still arrive on open connections, then close them.
     if (!ready) res.setHeader('Connection', 'close');
@@ -202,20 +194,31 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
       }
       if (inFlight === 0) for (const resolve of drained) resolve();
     });
+  };
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    beginRequest(req, res);
     next();
   });
 
-  const handleAction = createActionHandler({ config, sdrs, metrics, idMap });
-  app.post(ACTION_PATH, handleAction);
+  const reads = createReadHandlers({ sdrs, idMap, metrics });
+  const handlers: Record<LegacyRoute, LegacyHandler> = {
+    action: createActionHandler({ config, sdrs, metrics, idMap }),
+    get_group: reads.getGroup,
+    list_groups: reads.listGroups,
+    get_pair: reads.getPair,
+    list_pairs: reads.listPairs,
+  };
+  // The same handlers behind Express, for every form the fast matcher leaves to it.
+  const viaExpress = (handler: LegacyHandler) => (req: Request, res: Response) => handler(req, res, req.params as Record<string, string>, searchOf(req.url));
+  app.post(ACTION_PATH, viaExpress(handlers.action));
   app.all(ACTION_PATH, (_req, _res) => {
     throw new LegacyError(405, 'bad_method', 'Method not allowed: replication consistency group actions take POST only.', { Allow: 'POST' });
   });
 
-  const reads = createReadHandlers({ sdrs, idMap, metrics });
-  app.get(GROUPS_PATH, reads.listGroups);
-  app.get(GROUP_PATH, reads.getGroup);
-  app.get(PAIRS_PATH, reads.listPairs);
-  app.get(PAIR_PATH, reads.getPair);
+  app.get(GROUPS_PATH, viaExpress(handlers.list_groups));
+  app.get(GROUP_PATH, viaExpress(handlers.get_group));
+  app.get(PAIRS_PATH, viaExpress(handlers.list_pairs));
+  app.get(PAIR_PATH, viaExpress(handlers.get_pair));
 
   for (const route of NOT_TRANSLATED) {
     app[route.method](route.path, (_req: Request, res: Response) => {
@@ -241,12 +244,12 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
 
   // One place where errors become answers. Anything that is not a LegacyError is our own bug:
   // 500 computeFault with Cinder's generic message, details only in the log.
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+  const answerError = (err: unknown, req: IncomingMessage, res: ServerResponse): void => {
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    if (!res.locals.gw) res.locals.gw = newRequestState(req);
+    if (!maybeRequestState(res)) newRequestState(req, res);
     if (isLegacyError(err)) {
       sendLegacyError(res, err);
       return;
@@ -259,7 +262,41 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
     }
     logger.error({ requestId: requestState(res).requestId, err: { message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'unexpected error');
     sendLegacyError(res, new LegacyError(500, 'internal', 'The server has either erred or is incapable of performing the requested operation.'));
-  });
+  };
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => answerError(err, req, res));
+
+  // The server's request listener. The exact forms of the translated routes, and passthrough, are
+  // dispatched here without Express (src/legacy/routes.ts says why); the rest goes to the app.
+  const passthroughMiss = (req: IncomingMessage, res: ServerResponse) => (err?: unknown) => answerError(err ?? new LegacyError(404, 'no_route', 'No such legacy API resource.'), req, res);
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    let url = req.url ?? '/';
+    // An absolute-form request target (GET http://other.host/x HTTP/1.1) is reduced to its path
+    // and query: routing and passthrough only ever see a path, and the destination stays the
+    // configured endpoint whatever authority the client named.
+    if (!url.startsWith('/')) {
+      try {
+        const u = new URL(url);
+        url = `${u.pathname}${u.search}`;
+      } catch {
+        url = '/';
+      }
+      req.url = url;
+    }
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const match = matchLegacyRoute(req.method, path);
+    if (match) {
+      beginRequest(req, res);
+      handlers[match.route](req, res, match.params, q < 0 ? '' : url.slice(q + 1)).catch((err: unknown) => answerError(err, req, res));
+      return;
+    }
+    if (passthrough && isPassthroughPath(path)) {
+      beginRequest(req, res);
+      void passthrough.handler(req, res, passthroughMiss(req, res));
+      return;
+    }
+    app(req, res);
+  };
 
   const sockets = new Set<Socket>();
 
@@ -280,7 +317,7 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
     },
     start(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
-        server = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs, headersTimeout: config.headersTimeoutMs, requestTimeout: 0 }, app);
+        server = createServer({ keepAliveTimeout: config.keepAliveTimeoutMs, headersTimeout: config.headersTimeoutMs, requestTimeout: 0 }, listener);
         server.on('connection', (socket: Socket) => {
           sockets.add(socket);
           socket.once('close', () => sockets.delete(socket));

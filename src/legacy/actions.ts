@@ -2,7 +2,7 @@
 // Validate -> read the group (and its pairs for extend) -> plan with the action table -> submit the
 // SDRS call(s) -> optionally wait for the job(s) -> answer 200 with an empty body, as the legacy
 // API did, with the started job ids in X-Sdrs-Job-Id.
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { SdrsClient, CallContext } from '../sdrs/client.ts';
@@ -14,7 +14,7 @@ import { legacyErrorFromJobFailure, legacyErrorFromJobTimeout, legacyErrorFromSd
 import type { IdMapper } from '../translate/id-map.ts';
 import { readJsonBody } from './body.ts';
 import { LegacyError } from './errors.ts';
-import { authToken, pathId, requestState } from './request.ts';
+import { authToken, pathId, requestState, type LegacyHandler, type RouteParams } from './request.ts';
 import { sdrsStep } from './sdrs-step.ts';
 import { identifyAction, validateActionBody } from './validate.ts';
 
@@ -31,13 +31,13 @@ interface Submitted {
   jobId: string;
 }
 
-export function createActionHandler(deps: ActionDeps) {
+export function createActionHandler(deps: ActionDeps): LegacyHandler {
   const { config, sdrs, metrics, idMap } = deps;
 
-  return async function handleAction(req: Request, res: Response): Promise<void> {
+  return async function handleAction(req: IncomingMessage, res: ServerResponse, params: RouteParams): Promise<void> {
     const state = requestState(res);
-    const projectId = pathId(req.params.project_id, 'project_id');
-    const legacyGroupId = pathId(req.params.group_id, 'replication_consistency_group_id');
+    const projectId = pathId(params.project_id, 'project_id');
+    const legacyGroupId = pathId(params.group_id, 'replication_consistency_group_id');
     state.projectId = projectId;
     state.groupId = legacyGroupId;
     const token = authToken(req);
@@ -63,7 +63,7 @@ export function createActionHandler(deps: ActionDeps) {
 
     if (plan.kind === 'noop') {
       state.outcome = 'noop';
-      res.status(200).end();
+      ok(res);
       return;
     }
 
@@ -100,7 +100,7 @@ export function createActionHandler(deps: ActionDeps) {
         }
         if (replan?.kind === 'noop') {
           state.outcome = 'noop';
-          res.status(200).end();
+          ok(res);
           return;
         }
       }
@@ -116,7 +116,7 @@ export function createActionHandler(deps: ActionDeps) {
       const result = results?.[0];
       if (result && result.outcome !== 'success') throw jobError(submitted[0]!, result);
       state.outcome = results ? 'completed' : 'submitted';
-      res.status(200).end();
+      ok(res);
       return;
     }
 
@@ -131,7 +131,7 @@ export function createActionHandler(deps: ActionDeps) {
     if (submitError) failed.push({ call: plan.calls[submitted.length]!, error: submitError });
     if (failed.length === 0) {
       state.outcome = results ? 'completed' : 'submitted';
-      res.status(200).end();
+      ok(res);
       return;
     }
     const legacy = (c: SdrsCall): string => idMap.pairToLegacy(c.target.id);
@@ -188,4 +188,10 @@ function withLegacyIds(plan: () => ActionPlan, idMap: IdMapper): ActionPlan {
     }
     throw err;
   }
+}
+
+/** The legacy action answer: 200 with an empty body. */
+function ok(res: ServerResponse): void {
+  res.statusCode = 200;
+  res.end();
 }

@@ -1,7 +1,7 @@
 // Reads a legacy JSON request body ourselves instead of express.json(), so every failure maps to a
 // precise legacy fault (415, 413, 400) and so nothing consumes the stream of requests that are
 // proxied to EVS.
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { LegacyError } from './errors.ts';
 import { describeUserText } from './request.ts';
 
@@ -11,7 +11,7 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
  * A missing Content-Type is accepted as JSON, as OpenStack's wsgi layer did (it defaulted to JSON):
  * old scripts that forgot the header kept working. Any other declared type is 415.
  */
-function checkMediaType(req: Request): void {
+function checkMediaType(req: IncomingMessage): void {
   const header = req.headers['content-type'];
   if (header === undefined || header.trim() === '') return;
   const mediaType = header.split(';', 1)[0]!.trim();
@@ -22,7 +22,7 @@ function checkMediaType(req: Request): void {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   checkMediaType(req);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
@@ -47,7 +47,7 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<unkn
  * Collects the body with plain listeners, not `for await`: leaving a for-await loop early destroys
  * the request stream, and with it the socket the 413 answer has to go out on.
  */
-function collect(req: Request, maxBytes: number): Promise<{ chunks: Buffer[]; size: number }> {
+function collect(req: IncomingMessage, maxBytes: number): Promise<{ chunks: Buffer[]; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,13 +1,15 @@
 // The legacy reads a client polls after an action: one group, all groups, one pair, all pairs.
 // Each is built from SDRS objects by the pure functions in src/translate/reads.ts.
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQueryString } from 'node:querystring';
 import type { Metrics } from '../observability/metrics.ts';
 import { getGroup, getPair, listAll, listGroupPairs } from '../sdrs/api.ts';
 import type { CallContext, SdrsClient } from '../sdrs/client.ts';
 import type { IdMapper } from '../translate/id-map.ts';
 import type { FailureSubject } from '../translate/errors.ts';
 import { applyListQuery, parseListQuery, toLegacyGroup, toLegacyPair, type SdrsObject } from '../translate/reads.ts';
-import { authToken, pathId, requestState } from './request.ts';
+import { authToken, pathId, requestState, type LegacyHandler, type RouteParams } from './request.ts';
+import { sendJson } from './respond.ts';
 import { sdrsStep } from './sdrs-step.ts';
 
 export interface ReadDeps {
@@ -17,10 +19,10 @@ export interface ReadDeps {
 }
 
 
-function begin(req: Request, res: Response, action: 'get_group' | 'list_groups' | 'get_pair' | 'list_pairs'): { projectId: string; ctx: CallContext } {
+function begin(req: IncomingMessage, res: ServerResponse, params: RouteParams, action: 'get_group' | 'list_groups' | 'get_pair' | 'list_pairs'): { projectId: string; ctx: CallContext } {
   const state = requestState(res);
   state.action = action;
-  const projectId = pathId(req.params.project_id, 'project_id');
+  const projectId = pathId(params.project_id, 'project_id');
   state.projectId = projectId;
   const token = authToken(req);
   state.token = token;
@@ -31,21 +33,21 @@ function groupsById(groups: readonly SdrsObject[]): Map<string, SdrsObject> {
   return new Map(groups.map((g) => [String(g.id), g]));
 }
 
-export function createReadHandlers({ sdrs, idMap }: ReadDeps) {
+export function createReadHandlers({ sdrs, idMap }: ReadDeps): Record<'getGroup' | 'listGroups' | 'getPair' | 'listPairs', LegacyHandler> {
   return {
-    async getGroup(req: Request, res: Response): Promise<void> {
-      const { projectId, ctx } = begin(req, res, 'get_group');
-      const legacyId = pathId(req.params.group_id, 'replication_consistency_group_id');
+    async getGroup(req: IncomingMessage, res: ServerResponse, params: RouteParams): Promise<void> {
+      const { projectId, ctx } = begin(req, res, params, 'get_group');
+      const legacyId = pathId(params.group_id, 'replication_consistency_group_id');
       requestState(res).groupId = legacyId;
       const id = idMap.groupToSdrs(legacyId);
       const subject: FailureSubject = { kind: 'replication consistency group', id: legacyId };
       const [group, pairs] = await sdrsStep(subject, () => Promise.all([getGroup(sdrs, ctx, projectId, id), listGroupPairs(sdrs, ctx, projectId, id)]));
-      res.json({ replication_consistency_group: toLegacyGroup(group, pairs, idMap) });
+      sendJson(res, 200, { replication_consistency_group: toLegacyGroup(group, pairs, idMap) });
     },
 
-    async listGroups(req: Request, res: Response): Promise<void> {
-      const { projectId, ctx } = begin(req, res, 'list_groups');
-      const query = parseListQuery(req.query as Record<string, unknown>, 'groups');
+    async listGroups(req: IncomingMessage, res: ServerResponse, params: RouteParams, search: string): Promise<void> {
+      const { projectId, ctx } = begin(req, res, params, 'list_groups');
+      const query = parseListQuery(parseQueryString(search) as Record<string, unknown>, 'groups');
       const [groups, pairs] = await sdrsStep(undefined, () =>
         Promise.all([listAll(sdrs, ctx, projectId, '/server-groups', 'server_groups', 'list_server_groups'), listAll(sdrs, ctx, projectId, '/replications', 'replications', 'list_replications')]),
       );
@@ -63,23 +65,23 @@ export function createReadHandlers({ sdrs, idMap }: ReadDeps) {
         volumes.set(String(legacy.id), members.flatMap((p) => String(p.volume_ids ?? '').split(',').map((s) => s.trim())));
         return legacy;
       });
-      res.json({ replication_consistency_groups: applyListQuery(items, query, (item) => volumes.get(String(item.id)) ?? []) });
+      sendJson(res, 200, { replication_consistency_groups: applyListQuery(items, query, (item) => volumes.get(String(item.id)) ?? []) });
     },
 
-    async getPair(req: Request, res: Response): Promise<void> {
-      const { projectId, ctx } = begin(req, res, 'get_pair');
-      const legacyId = pathId(req.params.replication_id, 'replication_id');
+    async getPair(req: IncomingMessage, res: ServerResponse, params: RouteParams): Promise<void> {
+      const { projectId, ctx } = begin(req, res, params, 'get_pair');
+      const legacyId = pathId(params.replication_id, 'replication_id');
       const subject: FailureSubject = { kind: 'replication', id: legacyId };
       const pair = await sdrsStep(subject, () => getPair(sdrs, ctx, projectId, idMap.pairToSdrs(legacyId)));
       const groupId = typeof pair.server_group_id === 'string' ? pair.server_group_id : undefined;
       // The pair's priority_station is a site ('source'/'target'); its AZ name lives on the group.
       const group = groupId ? await sdrsStep({ kind: 'replication consistency group', id: idMap.groupToLegacy(groupId) }, () => getGroup(sdrs, ctx, projectId, groupId)) : undefined;
-      res.json({ replication: toLegacyPair(pair, group, idMap) });
+      sendJson(res, 200, { replication: toLegacyPair(pair, group, idMap) });
     },
 
-    async listPairs(req: Request, res: Response): Promise<void> {
-      const { projectId, ctx } = begin(req, res, 'list_pairs');
-      const query = parseListQuery(req.query as Record<string, unknown>, 'pairs');
+    async listPairs(req: IncomingMessage, res: ServerResponse, params: RouteParams, search: string): Promise<void> {
+      const { projectId, ctx } = begin(req, res, params, 'list_pairs');
+      const query = parseListQuery(parseQueryString(search) as Record<string, unknown>, 'pairs');
       const legacyGroup = query.filters.replication_consistency_group_id;
       // The one filter SDRS applies itself; the rest are applied here on the legacy shape.
       const serverSide = legacyGroup !== undefined && /^[A-Za-z0-9-]{1,64}$/.test(legacyGroup) ? `server_group_id=${encodeURIComponent(idMap.groupToSdrs(legacyGroup))}` : '';
@@ -88,7 +90,7 @@ export function createReadHandlers({ sdrs, idMap }: ReadDeps) {
       );
       const byId = groupsById(groups);
       const items = pairs.map((p) => toLegacyPair(p, byId.get(String(p.server_group_id)), idMap));
-      res.json({ replications: applyListQuery(items, query) });
+      sendJson(res, 200, { replications: applyListQuery(items, query) });
     },
   };
 }

@@ -1,6 +1,6 @@
 // Per-request facts every legacy handler needs: the validated ids, the token, the request id.
 import { randomUUID } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MetricAction } from '../observability/metrics.ts';
 import { LegacyError } from './errors.ts';
 
@@ -22,14 +22,33 @@ export interface RequestState {
   token?: string;
 }
 
-export function newRequestState(req: Request): RequestState {
+/** Path parameters of a legacy route, as matched (src/legacy/routes.ts or Express). */
+export type RouteParams = Readonly<Record<string, string | undefined>>;
+
+/** A legacy route handler: plain node:http objects, so the hot path needs no Express. */
+export type LegacyHandler = (req: IncomingMessage, res: ServerResponse, params: RouteParams, query: string) => Promise<void>;
+
+// The state rides on the response under a symbol: one property, no per-request `locals` object,
+// and the same on Express's response (which is a ServerResponse too).
+const STATE = Symbol('evs-sdrs-gateway.request-state');
+type WithState = ServerResponse & { [STATE]?: RequestState };
+
+export function newRequestState(req: IncomingMessage, res: ServerResponse): RequestState {
   const given = req.headers['x-request-id'];
   const requestId = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : `req-${randomUUID()}`;
-  return { requestId, startedAt: performance.now(), action: 'unknown', jobIds: [] };
+  const state: RequestState = { requestId, startedAt: performance.now(), action: 'unknown', jobIds: [] };
+  (res as WithState)[STATE] = state;
+  return state;
 }
 
-export function requestState(res: Response): RequestState {
-  return res.locals.gw as RequestState;
+/** The state of a request that went through the gateway's request start (always, for legacy routes). */
+export function requestState(res: ServerResponse): RequestState {
+  return (res as WithState)[STATE]!;
+}
+
+/** The state, or undefined for a request that never got one (health and metrics endpoints). */
+export function maybeRequestState(res: ServerResponse): RequestState | undefined {
+  return (res as WithState)[STATE];
 }
 
 /** A path id, checked against ID_PATTERN; `label` names it in the error. */
@@ -40,7 +59,7 @@ export function pathId(value: unknown, label: string): string {
 }
 
 /** The caller's token; legacy 401 without one. It is forwarded to SDRS and never logged. */
-export function authToken(req: Request): string {
+export function authToken(req: IncomingMessage): string {
   // Node joins repeated X-Auth-Token headers into "a, b", which was forwarded to SDRS as one token
   // (and escaped the error-message scrub when SDRS echoed only one of them). An ambiguous
   // credential is refused before any SDRS call. Found by test/fuzz/headers.test.ts.

@@ -1,11 +1,23 @@
 // Writing legacy error answers: the fault envelope, the status, extra headers, and a last scrub of
 // the caller's token from the message (an upstream could echo it; we never do).
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { faultEnvelope, type LegacyError } from './errors.ts';
-import { requestState } from './request.ts';
+import { maybeRequestState } from './request.ts';
 
-export function sendLegacyError(res: Response, err: LegacyError): void {
-  const state = requestState(res);
+/**
+ * A JSON answer, as Express's res.json() sends it. Content-Length is set explicitly so that a HEAD
+ * answer carries it too (Node only derives it from a body it actually sends).
+ */
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+export function sendLegacyError(res: ServerResponse, err: LegacyError): void {
+  const state = maybeRequestState(res);
   let message = err.message;
   if (state?.token && state.token.length >= 4) message = scrubToken(message, state.token);
   if (state) {
@@ -13,7 +25,7 @@ export function sendLegacyError(res: Response, err: LegacyError): void {
     state.outcome ??= 'error';
   }
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
-  res.status(err.status).json(faultEnvelope(err.status, message));
+  sendJson(res, err.status, faultEnvelope(err.status, message));
 }
 
 /**

@@ -1,0 +1,147 @@
+// The server dispatches the exact form of the translated routes, and passthrough, without Express
+// (src/legacy/routes.ts); every other form goes through Express. A client must not be able to tell
+// the two apart: same status, same body, same headers, same metrics and logs. These tests send each
+// request in its exact form and in forms only Express takes, and compare what a client sees.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isPassthroughPath, matchLegacyRoute } from '../src/legacy/routes.ts';
+import { PROJECT, TOKEN, actionPath, startStack, type Stack } from './helpers.ts';
+
+describe('route matcher (pure)', () => {
+  it('takes only the exact forms, with ids from the id charset', () => {
+    assert.deepEqual(matchLegacyRoute('POST', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g-1/action`), { route: 'action', params: { project_id: PROJECT, group_id: 'g-1' } });
+    assert.deepEqual(matchLegacyRoute('GET', `/v2/${PROJECT}/os-vendor-replications/r-1`), { route: 'get_pair', params: { project_id: PROJECT, replication_id: 'r-1' } });
+    assert.equal(matchLegacyRoute('GET', `/v2/${PROJECT}/os-vendor-replication-consistency-groups`)?.route, 'list_groups');
+    assert.equal(matchLegacyRoute('GET', `/v2/${PROJECT}/os-vendor-replications`)?.route, 'list_pairs');
+    assert.equal(matchLegacyRoute('GET', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g`)?.route, 'get_group');
+    for (const [method, path] of [
+      ['HEAD', `/v2/${PROJECT}/os-vendor-replications`],
+      ['PUT', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g`],
+      ['GET', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g/action`],
+      ['POST', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g/action/`],
+      ['POST', `/V2/${PROJECT}/os-vendor-replication-consistency-groups/g/action`],
+      ['POST', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g%2D1/action`],
+      ['POST', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/${'a'.repeat(65)}/action`],
+      ['GET', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/../x`],
+    ] as const) {
+      assert.equal(matchLegacyRoute(method, path), undefined, `${method} ${path}`);
+    }
+  });
+
+  it('sends operational endpoints and any legacy replication path to Express, the rest to passthrough', () => {
+    for (const p of ['/healthz', '/readyz/', '/METRICS', '/openapi.json', `/v2/${PROJECT}/os-vendor-replications/x/y`, `/v2/${PROJECT}/OS-VENDOR-REPLICATIONS`]) assert.equal(isPassthroughPath(p), false, p);
+    for (const p of [`/v2/${PROJECT}/volumes`, '/v3/x', '/healthz/x', '/', `/v2/${PROJECT}/os-vendor-volumes`]) assert.equal(isPassthroughPath(p), true, p);
+  });
+});
+
+describe('the fast path and Express answer alike', () => {
+  let stack: Stack;
+  let evs: Server;
+  let evsUrl: string;
+  before(async () => {
+    evs = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ method: req.method, url: req.url }));
+    });
+    await new Promise<void>((r) => evs.listen(0, '127.0.0.1', r));
+    evsUrl = `http://127.0.0.1:${(evs.address() as AddressInfo).port}`;
+    stack = await startStack({ config: { evsEndpoint: evsUrl } });
+  });
+  after(async () => {
+    await stack.close();
+    await new Promise((r) => evs.close(r));
+  });
+
+  const post = (path: string, body: string) => stack.api.post(path).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send(body);
+  const strip = (h: Record<string, string>) => {
+    const { date: _d, 'x-request-id': _r, ...rest } = h;
+    return rest;
+  };
+
+  it('a sync no-op: exact form, trailing slash and upper-case prefix give the same 200', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { status: 'protected' });
+    const body = '{"os-sync-replication-consistency-group": null}';
+    const exact = await post(actionPath(g.id), body);
+    const slash = await post(`${actionPath(g.id)}/`, body);
+    const upper = await post(actionPath(g.id).replace('/v2/', '/V2/'), body);
+    for (const r of [exact, slash, upper]) {
+      assert.equal(r.status, 200);
+      assert.equal(r.text, '');
+      assert.deepEqual(strip(r.headers), strip(exact.headers));
+      assert.match(r.headers['x-request-id']!, /^req-/);
+    }
+  });
+
+  it('a validation error: exact form and Express form give the same envelope and headers', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { status: 'protected' });
+    const bad = '{"os-sync-replication-consistency-group": null, "os-stop-replication-consistency-group": null}';
+    const exact = await post(actionPath(g.id), bad);
+    const slash = await post(`${actionPath(g.id)}/`, bad);
+    assert.equal(exact.status, 400);
+    assert.deepEqual(exact.body, slash.body);
+    assert.deepEqual(strip(exact.headers), strip(slash.headers));
+    assert.equal(exact.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(Number(exact.headers['content-length']), Buffer.byteLength(exact.text));
+  });
+
+  it('a group read: exact GET and HEAD (Express) agree on status and headers; HEAD has no body', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { status: 'protected', pairs: 1 });
+    const path = `/v2/${PROJECT}/os-vendor-replication-consistency-groups/${g.id}`;
+    const got = await stack.api.get(path).set('X-Auth-Token', TOKEN);
+    const slash = await stack.api.get(`${path}/`).set('X-Auth-Token', TOKEN);
+    const head = await stack.api.head(path).set('X-Auth-Token', TOKEN);
+    assert.equal(got.status, 200);
+    assert.deepEqual(got.body, slash.body);
+    assert.equal((got.body as { replication_consistency_group: { id: string } }).replication_consistency_group.id, g.id);
+    assert.equal(head.status, 200);
+    assert.equal(head.text, undefined);
+    assert.equal(head.headers['content-length'], got.headers['content-length']);
+  });
+
+  it('list filters arrive through the fast path as through Express (query parsing)', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { status: 'protected', pairs: 2 });
+    const q = `?replication_consistency_group_id=${g.id}&limit=1`;
+    const exact = await stack.api.get(`/v2/${PROJECT}/os-vendor-replications${q}`).set('X-Auth-Token', TOKEN);
+    const slash = await stack.api.get(`/v2/${PROJECT}/os-vendor-replications/${q}`).set('X-Auth-Token', TOKEN);
+    assert.equal(exact.status, 200);
+    assert.equal((exact.body as { replications: unknown[] }).replications.length, 1);
+    assert.deepEqual(exact.body, slash.body);
+    const bad = await stack.api.get(`/v2/${PROJECT}/os-vendor-replications?limit=0`).set('X-Auth-Token', TOKEN);
+    assert.equal(bad.status, 400);
+    assert.ok('badRequest' in (bad.body as object));
+  });
+
+  it('passthrough, access log and metrics are the same for the fast-path requests', async () => {
+    const r = await stack.api.get(`/v2/${PROJECT}/volumes?limit=2`).set('X-Auth-Token', TOKEN).set('X-Request-Id', 'rt-fast-1');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { method: 'GET', url: `/v2/${PROJECT}/volumes?limit=2` });
+    assert.equal(r.headers['x-request-id'], 'rt-fast-1');
+    const line = stack.logs.find((l) => l.requestId === 'rt-fast-1');
+    assert.equal(line?.action, 'passthrough');
+    assert.equal(line?.status, 200);
+    const metrics = await stack.metrics.registry.getSingleMetricAsString('evs_gateway_requests_total');
+    assert.match(metrics, /action="passthrough",code="200"\} [1-9]/);
+  });
+
+  it('an absolute-form target is reduced to its path before dispatch, on both paths', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { status: 'protected' });
+    const { request } = await import('node:http');
+    const send = (target: string, body?: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const u = new URL(stack.url);
+        const req = request({ host: u.hostname, port: u.port, method: body ? 'POST' : 'GET', path: target, headers: { 'x-auth-token': TOKEN, 'content-type': 'application/json' } }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const action = await send(`http://evil.example${actionPath(g.id)}`, '{"os-sync-replication-consistency-group": null}');
+    assert.equal(action.status, 200);
+    const through = await send(`http://evil.example/v2/${PROJECT}/snapshots`);
+    assert.deepEqual(JSON.parse(through.text), { method: 'GET', url: `/v2/${PROJECT}/snapshots` });
+  });
+});
