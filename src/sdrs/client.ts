@@ -2,8 +2,9 @@
 // bounded response bodies, and every failure turned into one of the SdrsError classes. It forwards
 // the caller's X-Auth-Token untouched and never logs it.
 import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { getCACertificates } from 'node:tls';
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Metrics } from '../observability/metrics.ts';
 import { parseSdrsErrorBody } from './envelope.ts';
 import { SdrsBadResponseError, SdrsError, SdrsHttpError, SdrsTimeoutError, SdrsUnavailableError } from './errors.ts';
@@ -104,24 +105,12 @@ export class SdrsClient {
       headers['content-type'] = 'application/json';
     }
     let metricCode = '502';
-    let gotHeaders = false;
-    // One deadline over the whole exchange (connect, headers and a slowly dripping body together).
-    // Not AbortSignal.timeout(): its timer and signal stay alive for the full SDRS_TIMEOUT_MS after
-    // the answer, so at 10k req/s and 30 s some 300k of them piled up on the heap (RSS 330 MB and
-    // 18% of CPU in GC, found by bench/profile.ts). A plain timer is cleared as soon as we are done.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DOMException('SDRS deadline', 'TimeoutError')), this.#opts.timeoutMs);
+    const exchange = new Exchange(MAX_RESPONSE_BYTES, this.#opts.timeoutMs);
     try {
-      const res = await this.#pool.request({
-        method: req.method,
-        path,
-        headers,
-        body: payload,
-        signal: deadline.signal,
-      });
-      gotHeaders = true;
+      this.#pool.dispatch({ method: req.method, path, headers, body: payload ?? null }, exchange);
+      const res = await exchange.answer;
       metricCode = String(res.statusCode);
-      const text = await readBounded(res.body, MAX_RESPONSE_BYTES);
+      const text = res.text;
       if (text === undefined) {
         metricCode = '502';
         throw new SdrsBadResponseError(req.operation, `body larger than ${MAX_RESPONSE_BYTES} bytes`, res.statusCode);
@@ -158,18 +147,18 @@ export class SdrsClient {
         metricCode = '504';
         throw new SdrsTimeoutError(req.operation, this.#opts.timeoutMs, { cause: err });
       }
-      if (gotHeaders || err instanceof undiciErrors.HTTPParserError || code.startsWith('HPE_')) {
+      if (exchange.gotHeaders || err instanceof undiciErrors.HTTPParserError || code.startsWith('HPE_')) {
         // The answer started and was cut off (reset, content-length mismatch): unusable, not absent.
         // An answer that is not HTTP at all (HPE_*) is broken (502) in the same way, not an
         // unreachable SDRS (503; the passthrough already answers 502 for it). Found by
         // test/faults/broken-upstream.test.ts.
         metricCode = '502';
-        throw new SdrsBadResponseError(req.operation, gotHeaders ? `answer cut off (${code})` : `not an HTTP answer (${code})`, undefined, { cause: err });
+        throw new SdrsBadResponseError(req.operation, exchange.gotHeaders ? `answer cut off (${code})` : `not an HTTP answer (${code})`, undefined, { cause: err });
       }
       metricCode = '503';
       throw new SdrsUnavailableError(req.operation, UNAVAILABLE_CODES.has(code) ? code : code || 'UNKNOWN', { cause: err });
     } finally {
-      clearTimeout(timer);
+      exchange.dispose();
       this.#opts.metrics?.observeUpstream('sdrs', req.operation, metricCode, (performance.now() - started) / 1000);
     }
   }
@@ -183,16 +172,99 @@ export class SdrsClient {
   }
 }
 
-async function readBounded(body: AsyncIterable<Buffer> & { destroy?: (err?: Error) => void }, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy?.();
-      return undefined;
-    }
-    chunks.push(chunk);
+interface Answer {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /** The body as text; undefined when it was larger than the limit (the exchange was aborted). */
+  text: string | undefined;
+}
+
+/**
+ * One SDRS exchange as an undici dispatch handler: collects the bounded body itself instead of
+ * going through undici's request() (a Readable stream and an AsyncResource per answer), and keeps
+ * one deadline over the whole exchange (connect, headers and a slowly dripping body together).
+ * bench/profile.ts: request() + for-await cost ~6 KB and several us per call on the hot path.
+ * The deadline is a plain timer cleared at the end, not AbortSignal.timeout(), whose timer and
+ * signal live on for the full SDRS_TIMEOUT_MS: at 10k req/s and 30 s, hundreds of thousands of them
+ * piled up on the heap (RSS 330 MB, 18% of CPU in GC).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly answer: Promise<Answer>;
+  /** True once SDRS's status line and headers arrived: a later failure is a cut-off answer. */
+  gotHeaders = false;
+  #resolve!: (a: Answer) => void;
+  #reject!: (err: Error) => void;
+  #controller: Dispatcher.DispatchController | undefined;
+  #timer: NodeJS.Timeout;
+  #timedOut: Error | undefined;
+  #status = 0;
+  #headers: IncomingHttpHeaders = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #tooLarge = false;
+  readonly #limit: number;
+
+  constructor(limit: number, timeoutMs: number) {
+    this.#limit = limit;
+    this.answer = new Promise<Answer>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#timer = setTimeout(() => {
+      this.#timedOut = new DOMException('SDRS deadline', 'TimeoutError') as unknown as Error;
+      // Still queued for a connection: there is nothing to abort yet; onRequestStart will.
+      this.#controller?.abort(this.#timedOut);
+      this.#reject(this.#timedOut);
+    }, timeoutMs);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#timedOut) controller.abort(this.#timedOut);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // 1xx: the real answer follows
+    this.gotHeaders = true;
+    this.#status = statusCode;
+    this.#headers = headers;
+    const declared = Number(headers['content-length']);
+    if (declared > this.#limit) this.#abortTooLarge(controller);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#tooLarge) return;
+    this.#size += chunk.length;
+    if (this.#size > this.#limit) {
+      this.#abortTooLarge(controller);
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    clearTimeout(this.#timer);
+    const chunks = this.#chunks;
+    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, this.#size).toString('utf8');
+    this.#chunks = [];
+    this.#resolve({ statusCode: this.#status, headers: this.#headers, text });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    clearTimeout(this.#timer);
+    this.#chunks = [];
+    if (this.#tooLarge) this.#resolve({ statusCode: this.#status, headers: this.#headers, text: undefined });
+    else this.#reject(this.#timedOut ?? err);
+  }
+
+  /** Clears the deadline; safe to call at any point, also when dispatch() itself threw. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+  }
+
+  #abortTooLarge(controller: Dispatcher.DispatchController): void {
+    this.#tooLarge = true;
+    this.#chunks = [];
+    controller.abort(new Error('SDRS answer too large'));
+  }
 }
