@@ -20,6 +20,8 @@ COPY package.json package-lock.json ./
 # install script; not running any is the safer default.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+# An empty directory owned by the runtime user, for Node's compile cache (filled in the runtime stage).
+RUN mkdir /node-compile-cache && chown 65532:65532 /node-compile-cache
 
 # Stage "runtime": distroless Node 24 on Debian 12. It has no shell, no package manager and no npm,
 # and runs as the "nonroot" user, uid/gid 65532, set again below as numbers so that Kubernetes
@@ -41,8 +43,17 @@ LABEL org.opencontainers.image.title="evs-sdrs-gateway" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.base.name="gcr.io/distroless/nodejs24-debian12:nonroot"
 
+# NODE_COMPILE_CACHE: Node's on-disk cache of compiled (and type-stripped) modules, filled below at
+# build time and only read at run time. With it a start skips type-stripping every .ts file: the
+# gateway is ready in about half the time and idles ~25 MB smaller (README "Benchmarks"). Entries
+# are keyed by file content, Node version and the user id, so the cache is written by uid 65532
+# (the user that runs the gateway); a stale or foreign cache is ignored, never wrong.
+# NODE_OPTIONS: heap sizing for a 256Mi container (docs/deployment.md); the manifests pass the same
+# value, which also keeps the compile cache valid (its key includes the V8 flags).
 ENV NODE_ENV=production \
-    PORT=8080
+    PORT=8080 \
+    NODE_COMPILE_CACHE=/app/.node-compile-cache \
+    NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=2"
 WORKDIR /app
 
 # Owned by root and not writable by the process: the gateway writes nothing to disk (logs are JSON
@@ -52,8 +63,12 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY schemas ./schemas
 COPY src ./src
+COPY --from=deps --chown=65532:65532 /node-compile-cache ./.node-compile-cache
 
 USER 65532:65532
+# Loads every module `serve` loads (main.ts imports them statically), prints the help and exits,
+# writing the compile cache as uid 65532. Exec form: distroless has no shell.
+RUN ["/nodejs/bin/node", "src/main.ts", "--help"]
 EXPOSE 8080
 
 # Docker only (Kubernetes ignores HEALTHCHECK and uses the probes in the manifests). No shell or

@@ -3,6 +3,7 @@
 import type { MachineInfo } from './machine.ts';
 import type { Pinning } from './procs.ts';
 import type { LatencySummary } from './stats.ts';
+import { IMAGE_NODE_OPTIONS } from './scenarios.ts';
 
 export interface RunRecord {
   round: number;
@@ -84,6 +85,7 @@ export interface BenchResults {
     method: string;
     pinned: { cpus: string; runsMs: number[]; medianMs: number; idleRssMiB: number };
     unpinned: { runsMs: number[]; medianMs: number; idleRssMiB: number };
+    pinnedNoCache: { cpus: string; runsMs: number[]; medianMs: number; idleRssMiB: number; what: string };
     nodeFloor: { runsMs: number[]; medianMs: number; what: string };
   };
   emulatorRssMiB: number;
@@ -101,7 +103,7 @@ export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   const lines: string[] = [];
   lines.push(`Measured ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC${r.quick ? ' (**--quick smoke run**, not representative)' : ''} on ${m.nproc} vCPU ${m.cpuModel}${m.cpuMHz ? ` @ ${m.cpuMHz} MHz` : ''}, Node ${m.node}, Linux ${m.kernel}${m.commit ? `, sources at ${m.commit} (plus uncommitted edits, if any)` : ''}.`);
-  lines.push(`${r.pinning.enabled ? 'Pinned with taskset: ' : ''}${r.pinning.note}. Gateway LOG_LEVEL=${r.config.gatewayLogLevel}. ${r.config.rounds} rounds x ${r.config.durationS} s per contender, contenders alternating, ${r.config.connections} connections; medians over the rounds. Load average ${m.loadavg.join('/')} at the start, ${m.loadavgEnd.join('/')} at the end (the machine is shared).`);
+  lines.push(`${r.pinning.enabled ? 'Pinned with taskset: ' : ''}${r.pinning.note}. Gateway LOG_LEVEL=${r.config.gatewayLogLevel}, run as the container image runs it (its NODE_OPTIONS "${IMAGE_NODE_OPTIONS}" and a warmed compile cache). ${r.config.rounds} rounds x ${r.config.durationS} s per contender, contenders alternating, ${r.config.connections} connections; medians over the rounds. Load average ${m.loadavg.join('/')} at the start, ${m.loadavgEnd.join('/')} at the end (the machine is shared).`);
   lines.push('');
   lines.push('| Target | Goal | Measured | Met |');
   lines.push('|---|---|---|---|');
@@ -133,7 +135,7 @@ export function renderMarkdown(r: BenchResults): string {
   const mem = r.memory;
   lines.push(`Memory: a fresh gateway idles at ${fmt(mem.rssIdleMiB, 1)} MiB RSS; after ${fmt(mem.requests)} requests (${mem.workload}; ${fmt(mem.rps)} req/s) it is at ${fmt(mem.rssAfterMiB, 1)} MiB (${fmt(mem.rssAfter2sIdleMiB, 1)} MiB 2 s later; V8 heap ${fmt(mem.heapUsedAfterMiB, 1)} MiB used of ${fmt(mem.heapTotalAfterMiB, 1)} MiB).`);
   const s = r.startup;
-  lines.push(`Start-up to /readyz 200: median ${fmt(s.pinned.medianMs, 0)} ms pinned to one CPU (${s.pinned.runsMs.map((x) => fmt(x, 0)).join(', ')}), ${fmt(s.unpinned.medianMs, 0)} ms unpinned; a bare node:http server takes ${fmt(s.nodeFloor.medianMs, 0)} ms the same way.`);
+  lines.push(`Start-up to /readyz 200: median ${fmt(s.pinned.medianMs, 0)} ms pinned to one CPU (${s.pinned.runsMs.map((x) => fmt(x, 0)).join(', ')}), ${fmt(s.unpinned.medianMs, 0)} ms unpinned, with Node's compile cache warmed as in the container image; without it (every source type-stripped and compiled at each start) ${fmt(s.pinnedNoCache.medianMs, 0)} ms pinned and ${fmt(s.pinnedNoCache.idleRssMiB, 1)} MiB idle RSS (${fmt(s.pinned.idleRssMiB, 1)} MiB with it); a bare node:http server takes ${fmt(s.nodeFloor.medianMs, 0)} ms the same way.`);
   lines.push(`nginx: ${r.nginx}.`);
   return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,9 @@
 // Each autocannon connection gets its own protection group (connection i -> group i), so the
 // stateful scenarios (stop/sync, reverse) never race on one group: with pipelining 1 a
 // connection's requests are strictly sequential, and the emulator's jobs finish at once.
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Req } from './load.ts';
 import type { Pinning, Service } from './procs.ts';
 import { startGateway, startHelper } from './procs.ts';
@@ -97,9 +100,19 @@ export async function startUpstreams(pin: Pinning, perKind: number): Promise<Sta
   };
 }
 
-/** The environment the gateway runs with in every benchmark. */
+/**
+ * Node's compile cache for the gateway processes, as the container image has it (the Dockerfile
+ * warms one at build time and sets NODE_COMPILE_CACHE): the TypeScript sources are then not
+ * type-stripped again at every start, which saves start-up time and ~25 MB of RSS (the stripper).
+ */
+export const COMPILE_CACHE_DIR = join(tmpdir(), 'evs-sdrs-gateway-bench-compile-cache');
+
+/** The image's NODE_OPTIONS (V8 heap sizing), read from the Dockerfile so the bench runs what ships. */
+export const IMAGE_NODE_OPTIONS = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
+
+/** The environment the gateway runs with in every benchmark: the container image's. */
 export function gatewayEnv(stack: Stack, logLevel: string): NodeJS.ProcessEnv {
-  return { SDRS_ENDPOINT: stack.emulator.url, EVS_ENDPOINT: stack.upstream.url, LOG_LEVEL: logLevel };
+  return { SDRS_ENDPOINT: stack.emulator.url, EVS_ENDPOINT: stack.upstream.url, LOG_LEVEL: logLevel, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR, NODE_OPTIONS: IMAGE_NODE_OPTIONS };
 }
 
 export async function startBenchGateway(stack: Stack, pin: Pinning, logLevel: string, name = 'gateway', nodeArgs: string[] = []): Promise<Service> {

@@ -44,7 +44,9 @@ describe('Dockerfile', () => {
     assert.match(ci, /--omit=dev\b/);
     assert.match(ci, /--ignore-scripts\b/);
     for (const s of stages) for (const r of all('RUN', s.instructions)) assert.doesNotMatch(r.args, /\bnpm (install|i)\b/, 'npm install would not follow the lockfile');
-    assert.equal(all('RUN').length, 0, 'no RUN in the runtime stage (distroless has no shell)');
+    // The runtime stage has no shell: its one RUN (warming Node's compile cache) is exec form, node.
+    assert.ok(all('RUN').length <= 1);
+    for (const r of all('RUN')) assert.match(r.args, /^\["\/nodejs\/bin\/node", "src\/main\.ts", "--help"\]$/, 'RUN in the runtime stage: exec form node only');
   });
 
   it('copies src/, schemas/, package.json and the production node_modules into the runtime', () => {
@@ -56,7 +58,9 @@ describe('Dockerfile', () => {
     }
     const deps = stages[0]?.name;
     assert.ok(sources.some((s) => s.from === deps && /node_modules$/.test(s.src)), 'node_modules from the deps stage');
-    for (const c of copies) assert.equal(c.flags.get('chown'), undefined, 'files stay root-owned (not writable by the process)');
+    // Code and dependencies stay root-owned (not writable by the process); the one exception is the
+    // empty compile-cache directory, which the runtime user fills at build time.
+    for (const c of copies) if (!c.rest.includes('./.node-compile-cache')) assert.equal(c.flags.get('chown'), undefined, `files stay root-owned: ${c.rest.join(' ')}`);
   });
 
   it('runs as a numeric non-root user', () => {
@@ -68,7 +72,7 @@ describe('Dockerfile', () => {
     assert.notEqual(Number(m[2] ?? 1), 0);
     // The last instructions run as that user: nothing after USER may need root.
     const after = runtime?.instructions.slice(runtime.instructions.indexOf(users[0] as Instruction) + 1) ?? [];
-    assert.ok(after.every((i) => ['EXPOSE', 'HEALTHCHECK', 'ENTRYPOINT', 'CMD', 'LABEL', 'ENV', 'STOPSIGNAL'].includes(i.keyword)));
+    assert.ok(after.every((i) => ['EXPOSE', 'HEALTHCHECK', 'ENTRYPOINT', 'CMD', 'LABEL', 'ENV', 'STOPSIGNAL', 'RUN'].includes(i.keyword)));
   });
 
   it('exposes the default PORT', () => {
@@ -136,5 +140,18 @@ describe('.dockerignore', () => {
     assert.equal(dockerignoreExcludes('*\n!src\nsrc/**/*.md\n', 'src/a/b.md'), true);
     assert.equal(dockerignoreExcludes('node_modules\n', 'node_modules/x'), true);
     assert.equal(dockerignoreExcludes('node_modules\n', 'src/node_modules/x'), false);
+  });
+});
+
+describe('Node compile cache in the image', () => {
+  const text = readText(join(REPO, 'Dockerfile'));
+  it('is set, owned by the runtime user and warmed by that user (the cache key includes the uid)', () => {
+    const dir = /NODE_COMPILE_CACHE=(\S+)/.exec(text)?.[1];
+    assert.equal(dir, '/app/.node-compile-cache');
+    assert.match(text, /COPY --from=deps --chown=65532:65532 \/node-compile-cache \.\/\.node-compile-cache/);
+    const lines = text.split('\n').filter((l) => !l.startsWith('#'));
+    const user = lines.findIndex((l) => l.startsWith('USER 65532:65532'));
+    const warm = lines.findIndex((l) => l.startsWith('RUN ["/nodejs/bin/node", "src/main.ts", "--help"]'));
+    assert.ok(user >= 0 && warm > user, 'warmed after USER, so the entries are keyed to uid 65532');
   });
 });

@@ -176,6 +176,10 @@ describe('gateway containers', () => {
         assert.ok(quantity(r.requests.cpu) > 0 && quantity(r.limits.cpu) >= quantity(r.requests.cpu));
         const heap = /--max-old-space-size=(\d+)/.exec(g.env.NODE_OPTIONS ?? '');
         if (heap) assert.ok(Number(heap[1]) * 1024 ** 2 < memLimit * 0.8, 'V8 old space well under the memory limit');
+        // The image's NODE_OPTIONS and the manifest's must be equal: the sizing the benchmark
+        // measured, and the key of the compile cache the image build wrote (it includes V8 flags).
+        const imageOptions = /NODE_OPTIONS="([^"]*)"/.exec(readText(join(REPO, 'Dockerfile')))?.[1];
+        assert.equal(g.env.NODE_OPTIONS, imageOptions, 'NODE_OPTIONS as in the Dockerfile');
       });
 
       it(`uses a pinned image (tag ${VERSION} or a digest)`, () => {
