@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { call, diffCounters, scrapeCounters, scrapeValue } from './lib/http.ts';
 import { runLoad, type LoadResult, type Req } from './lib/load.ts';
+import { envNum, progressLog } from './lib/cli.ts';
 import { machineInfo } from './lib/machine.ts';
 import { cpuSeconds, freePort, NODE, pinSelf, planPinning, probe, rssBytes, sleep, startGateway, startHelper, type Service } from './lib/procs.ts';
 import { renderMarkdown, renderSvg, type BenchResults, type BenchmarkResult, type ContenderResult, type RunRecord, type Target } from './lib/report.ts';
@@ -29,13 +30,6 @@ import { median, round, summarize } from './lib/stats.ts';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const quick = flags.quick === true;
-const envNum = (name: string, fallback: number, min: number, max: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  return n;
-};
 
 const config = {
   quick,
@@ -55,9 +49,7 @@ const config = {
 };
 if (!['silent', 'warn', 'error', 'fatal'].includes(config.logLevel)) throw new Error('BENCH_LOG_LEVEL must be silent, warn, error or fatal (no per-request logs in benchmarks)');
 
-const log = (msg: string): void => {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-};
+const log = progressLog('bench');
 
 // Machine facts first: pinning this process changes what availableParallelism() reports.
 const machine = machineInfo();

@@ -13,18 +13,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, diffCounters, scrapeCounters, scrapeValue } from './lib/http.ts';
 import { runLoad } from './lib/load.ts';
+import { envNum, progressLog } from './lib/cli.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pinSelf, planPinning, rssBytes } from './lib/procs.ts';
 import { mix, startBenchGateway, startUpstreams } from './lib/scenarios.ts';
 import { round } from './lib/stats.ts';
 
-const envNum = (name: string, fallback: number, min: number, max: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  return n;
-};
 const seconds = envNum('SOAK_SECONDS', 300, 10, 6 * 3600);
 const config = {
   seconds,
@@ -34,9 +28,7 @@ const config = {
   connections: Math.round(envNum('SOAK_CONNECTIONS', 16, 1, 256)),
   logLevel: process.env.BENCH_LOG_LEVEL?.trim() || 'warn',
 };
-const log = (msg: string): void => {
-  process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-};
+const log = progressLog('soak');
 
 const machine = machineInfo();
 const pin = planPinning(process.env.BENCH_PIN === '0');
