@@ -74,4 +74,18 @@ describe('draining in-process', () => {
     assert.match(res.body.serviceUnavailable.message, /shutting down/);
     await stack.emulator.close();
   });
+
+  it('every request stuck on its own connection gets its 503 (in-flight responses are tracked per connection)', async () => {
+    const stack = await startStack({ config: { sdrsTimeoutMs: 60_000 } });
+    stack.emulator.faults.add({ type: 'hang', method: 'GET', path: '/server-groups/' });
+    const post = (id: string) => stack.api.post(actionPath(id)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send('{"os-stop-replication-consistency-group": null}').then((r) => r);
+    const stuck = ['g-a', 'g-b', 'g-c', 'g-d'].map(post);
+    await eventually(() => stack.gateway.inFlight === 4, 2000, 'four requests in flight');
+    await stack.gateway.stop(200);
+    const answers = await Promise.all(stuck);
+    assert.deepEqual(answers.map((r) => r.status), [503, 503, 503, 503]);
+    for (const r of answers) assert.match(r.body.serviceUnavailable.message, /shutting down/);
+    assert.equal(stack.gateway.inFlight, 0);
+    await stack.emulator.close();
+  });
 });
