@@ -1,4 +1,5 @@
-// createGateway(config, deps) -> the Express app plus start/stop for tests and the CLI.
+// createGateway(config, deps) -> the request listener (an Express-free fast path for the exact
+// legacy routes and passthrough, then the Express app) plus start/stop for tests and the CLI.
 // Route order matters: the legacy routes read their own bodies, and everything unmatched falls
 // through to passthrough (which must see an unread stream) or to a legacy 404.
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -29,7 +30,10 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
+  /** The Express app: every form the fast path leaves to it, health, metrics, OpenAPI. */
   readonly app: Express;
+  /** The server's request listener (what start() serves): the fast path, then the app. */
+  readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
   readonly config: Config;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -310,6 +314,7 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
 
   return {
     app,
+    listener,
     config,
     metrics,
     logger,
