@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { analyzeProfile, formatProfile } from './lib/cpuprofile.ts';
 import { runLoad } from './lib/load.ts';
 import { pinSelf, planPinning, startHelper, type Service } from './lib/procs.ts';
-import { mix, passthrough, reverse, startBenchGateway, startUpstreams, stopSync, syncNoop, type Groups } from './lib/scenarios.ts';
+import { mix, passthrough, reverse, startBenchGateway, startUpstreams, stopSync, syncNoop, type Groups, warmCompileCache } from './lib/scenarios.ts';
 import { call } from './lib/http.ts';
 
 const SCENARIOS: Record<string, (g: Groups) => (i: number) => import('./lib/load.ts').Req[]> = {
@@ -40,6 +40,7 @@ const pin = planPinning(process.env.BENCH_PIN === '0');
 pinSelf(pin.support);
 const connections = 32;
 const stack = await startUpstreams(pin, connections);
+await warmCompileCache(stack, process.env.BENCH_LOG_LEVEL ?? 'warn');
 const started = Date.now();
 const profArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 let gw: Service;

@@ -25,7 +25,7 @@ import { envNum, progressLog } from './lib/cli.ts';
 import { machineInfo } from './lib/machine.ts';
 import { cpuSeconds, freePort, NODE, pinSelf, planPinning, probe, rssBytes, sleep, startGateway, startHelper, type Service } from './lib/procs.ts';
 import { renderMarkdown, renderSvg, type BenchResults, type BenchmarkResult, type ContenderResult, type RunRecord, type Target } from './lib/report.ts';
-import { directRead, gatewayEnv, mix, passthrough, reverse, startBenchGateway, startUpstreams, stopSync, syncNoop, type Groups } from './lib/scenarios.ts';
+import { directRead, gatewayEnv, mix, passthrough, reverse, startBenchGateway, startUpstreams, stopSync, syncNoop, warmCompileCache, type Groups } from './lib/scenarios.ts';
 import { median, round, summarize } from './lib/stats.ts';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -63,6 +63,7 @@ log(`${quick ? 'quick' : 'full'} run: ${config.rounds} rounds x ${config.duratio
 // Processes
 
 const stack = await startUpstreams(pin, config.connections);
+await warmCompileCache(stack, config.logLevel);
 const groups: Groups = stack.groups;
 const gateway = await startBenchGateway(stack, pin, config.logLevel);
 const naive = await startHelper('naive-gateway', ['bench/naive-gateway.ts'], { cpus: pin.server, env: { SDRS_ENDPOINT: stack.emulator.url } });
@@ -438,8 +439,7 @@ async function measureStartup() {
   const env = gatewayEnv(stack, config.logLevel);
   // Without the compile cache: every start type-strips and compiles all sources again.
   const coldEnv: NodeJS.ProcessEnv = { ...env, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: '1' };
-  // One unmeasured start fills the compile cache, as the image build does.
-  await (await startGateway(env, { name: 'gateway-startup' })).service.stop();
+  // The compile cache was filled by warmCompileCache() at the start of the run.
   const series = async (cpus: string | undefined, runEnv = env) => {
     const ms: number[] = [];
     let rss = Number.NaN;

@@ -16,7 +16,7 @@ import { runLoad } from './lib/load.ts';
 import { envNum, progressLog } from './lib/cli.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pinSelf, planPinning, rssBytes } from './lib/procs.ts';
-import { mix, startBenchGateway, startUpstreams } from './lib/scenarios.ts';
+import { mix, startBenchGateway, startUpstreams, warmCompileCache } from './lib/scenarios.ts';
 import { round } from './lib/stats.ts';
 
 const seconds = envNum('SOAK_SECONDS', 300, 10, 6 * 3600);
@@ -37,6 +37,7 @@ const startedAt = new Date();
 log(`${config.seconds} s at ${config.rate} req/s, sampling every ${config.sampleS} s, warm-up ${config.warmupS} s; ${pin.note}`);
 
 const stack = await startUpstreams(pin, config.connections);
+await warmCompileCache(stack, process.env.BENCH_LOG_LEVEL ?? 'warn');
 const gateway = await startBenchGateway(stack, pin, config.logLevel);
 await call('POST', `${stack.emulator.url}/__bench/reset`);
 

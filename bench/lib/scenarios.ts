@@ -120,3 +120,14 @@ export async function startBenchGateway(stack: Stack, pin: Pinning, logLevel: st
   stack.services.push(service);
   return service;
 }
+
+/**
+ * Starts the gateway once and stops it gracefully, so that Node writes the compile cache for the
+ * current sources before anything is measured (the image build does the same). Without it, a
+ * gateway started while the first one still runs type-strips the changed sources again and
+ * carries the stripper: ~18 MB more RSS, ~150 ms more start-up.
+ */
+export async function warmCompileCache(stack: Stack, logLevel: string): Promise<void> {
+  const { service } = await startGateway(gatewayEnv(stack, logLevel), { name: 'gateway-compile-cache' });
+  await service.stop();
+}
