@@ -50,10 +50,14 @@ LABEL org.opencontainers.image.title="evs-sdrs-gateway" \
 # (the user that runs the gateway); a stale or foreign cache is ignored, never wrong.
 # NODE_OPTIONS: heap sizing for a 256Mi container (docs/deployment.md); the manifests pass the same
 # value, which also keeps the compile cache valid (its key includes the V8 flags).
+# MALLOC_ARENA_MAX=1: one glibc malloc arena instead of one per thread (V8's GC and compiler
+# threads, libuv's pool). Nearly all allocation happens on the event loop thread, so there is no
+# contention to speak of, and RSS after 200k requests drops by ~10 MiB (docs/deployment.md).
 ENV NODE_ENV=production \
     PORT=8080 \
     NODE_COMPILE_CACHE=/app/.node-compile-cache \
-    NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=2"
+    NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=2" \
+    MALLOC_ARENA_MAX=1
 WORKDIR /app
 
 # Owned by root and not writable by the process: the gateway writes nothing to disk (logs are JSON

@@ -3,7 +3,7 @@
 import type { MachineInfo } from './machine.ts';
 import type { Pinning } from './procs.ts';
 import type { LatencySummary } from './stats.ts';
-import { IMAGE_NODE_OPTIONS } from './scenarios.ts';
+import { IMAGE_MALLOC_ARENA_MAX, IMAGE_NODE_OPTIONS } from './scenarios.ts';
 
 export interface RunRecord {
   round: number;
@@ -103,7 +103,7 @@ export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   const lines: string[] = [];
   lines.push(`Measured ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC${r.quick ? ' (**--quick smoke run**, not representative)' : ''} on ${m.nproc} vCPU ${m.cpuModel}${m.cpuMHz ? ` @ ${m.cpuMHz} MHz` : ''}, Node ${m.node}, Linux ${m.kernel}${m.commit ? `, sources at ${m.commit} (plus uncommitted edits, if any)` : ''}.`);
-  lines.push(`${r.pinning.enabled ? 'Pinned with taskset: ' : ''}${r.pinning.note}. Gateway LOG_LEVEL=${r.config.gatewayLogLevel}, run as the container image runs it (its NODE_OPTIONS "${IMAGE_NODE_OPTIONS}" and a warmed compile cache). ${r.config.rounds} rounds x ${r.config.durationS} s per contender, contenders alternating, ${r.config.connections} connections; medians over the rounds. Load average ${m.loadavg.join('/')} at the start, ${m.loadavgEnd.join('/')} at the end (the machine is shared).`);
+  lines.push(`${r.pinning.enabled ? 'Pinned with taskset: ' : ''}${r.pinning.note}. Gateway LOG_LEVEL=${r.config.gatewayLogLevel}, run as the container image runs it (its NODE_OPTIONS "${IMAGE_NODE_OPTIONS}", MALLOC_ARENA_MAX=${IMAGE_MALLOC_ARENA_MAX ?? 'unset'} and a warmed compile cache). ${r.config.rounds} rounds x ${r.config.durationS} s per contender, contenders alternating, ${r.config.connections} connections; medians over the rounds. Load average ${m.loadavg.join('/')} at the start, ${m.loadavgEnd.join('/')} at the end (the machine is shared).`);
   lines.push('');
   lines.push('| Target | Goal | Measured | Met |');
   lines.push('|---|---|---|---|');

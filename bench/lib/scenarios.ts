@@ -107,12 +107,15 @@ export async function startUpstreams(pin: Pinning, perKind: number): Promise<Sta
  */
 export const COMPILE_CACHE_DIR = join(tmpdir(), 'evs-sdrs-gateway-bench-compile-cache');
 
+const DOCKERFILE = readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8');
 /** The image's NODE_OPTIONS (V8 heap sizing), read from the Dockerfile so the bench runs what ships. */
-export const IMAGE_NODE_OPTIONS = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8'))?.[1] ?? '';
+export const IMAGE_NODE_OPTIONS = /NODE_OPTIONS="([^"]*)"/.exec(DOCKERFILE)?.[1] ?? '';
+/** The image's MALLOC_ARENA_MAX (glibc), likewise. */
+export const IMAGE_MALLOC_ARENA_MAX = /^\s+MALLOC_ARENA_MAX=(\d+)/m.exec(DOCKERFILE)?.[1];
 
 /** The environment the gateway runs with in every benchmark: the container image's (BENCH_NODE_OPTIONS overrides its NODE_OPTIONS, for experiments). */
 export function gatewayEnv(stack: Stack, logLevel: string): NodeJS.ProcessEnv {
-  return { SDRS_ENDPOINT: stack.emulator.url, EVS_ENDPOINT: stack.upstream.url, LOG_LEVEL: logLevel, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS };
+  return { SDRS_ENDPOINT: stack.emulator.url, EVS_ENDPOINT: stack.upstream.url, LOG_LEVEL: logLevel, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS, MALLOC_ARENA_MAX: IMAGE_MALLOC_ARENA_MAX };
 }
 
 export async function startBenchGateway(stack: Stack, pin: Pinning, logLevel: string, name = 'gateway', nodeArgs: string[] = []): Promise<Service> {

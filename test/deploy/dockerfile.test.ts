@@ -155,3 +155,11 @@ describe('Node compile cache in the image', () => {
     assert.ok(user >= 0 && warm > user, 'warmed after USER, so the entries are keyed to uid 65532');
   });
 });
+
+describe('memory settings in the image', () => {
+  it('sets MALLOC_ARENA_MAX=1 next to the heap options (the benchmark reads both from here)', () => {
+    const text = readText(join(REPO, 'Dockerfile'));
+    assert.match(text, /^\s+MALLOC_ARENA_MAX=1\s*$/m);
+    assert.match(text, /NODE_OPTIONS="--max-old-space-size=\d+ --max-semi-space-size=\d+"/);
+  });
+});
