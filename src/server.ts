@@ -168,6 +168,9 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
       const code = res.writableFinished ? res.statusCode : 499;
       metrics.observeRequest(state.action, code, seconds);
       if (state.errorReason && VALIDATION_REASON_SET.has(state.errorReason)) metrics.countValidationFailure(state.action, state.errorReason as ValidationReason);
+      if (inFlight === 0) for (const resolve of drained) resolve();
+      // Both lines are info: below that level (LOG_LEVEL=warn) their objects are not even built.
+      if (!logger.isLevelEnabled('info')) return;
       logger.info(
         {
           requestId: state.requestId,
@@ -204,7 +207,6 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
           'audit: legacy action',
         );
       }
-      if (inFlight === 0) for (const resolve of drained) resolve();
     });
   };
   app.use((req: Request, res: Response, next: NextFunction) => {
