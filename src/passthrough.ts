@@ -26,6 +26,20 @@ export interface PassthroughOptions {
 // RFC 9110 7.6.1: connection-specific fields a proxy must not forward.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'];
 
+/**
+ * Calls `remove` for every hop-by-hop header name: the fixed list, and the names a Connection
+ * header lists (RFC 9110 7.6.1). No arrays are built when there is no Connection header, the usual
+ * case on the hot path.
+ */
+function stripHopByHop(connection: string | string[] | undefined, remove: (name: string) => void): void {
+  for (const name of HOP_BY_HOP) remove(name);
+  if (connection === undefined) return;
+  for (const token of String(connection).split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name) remove(name);
+  }
+}
+
 const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EHOSTDOWN']);
 
 interface ProxyTiming {
@@ -84,8 +98,7 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
     secure: true,
     on: {
       proxyReq(proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse) {
-        const connectionTokens = String(req.headers.connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-        for (const name of [...HOP_BY_HOP, ...connectionTokens]) proxyReq.removeHeader(name);
+        stripHopByHop(req.headers.connection, (name) => proxyReq.removeHeader(name));
         const state = requestState(res);
         if (state) proxyReq.setHeader('x-request-id', state.requestId);
         const timing: ProxyTiming = { started: performance.now(), timedOut: false };
@@ -99,8 +112,10 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
       proxyRes(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) {
         // Hop-by-hop answer headers are EVS's connection to us, not ours to the client: a copied
         // "Connection: keep-alive" would keep open a socket the client asked to close.
-        const named = String(proxyRes.headers.connection ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-        for (const name of [...HOP_BY_HOP, ...named]) delete proxyRes.headers[name];
+        const headers = proxyRes.headers;
+        stripHopByHop(headers.connection, (name) => {
+          delete headers[name];
+        });
         if (res.getHeader('connection') === 'close') proxyRes.headers.connection = 'close';
         const t = timings.get(req);
         if (t) {
