@@ -12,8 +12,9 @@
 // latest.md (a --quick run writes *-quick.* files instead, so latest.* always holds a full run).
 //
 // Env: BENCH_ROUNDS, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_CONNECTIONS (32), BENCH_RATE (200),
-// BENCH_RATE_CONNECTIONS (10), BENCH_MEMORY_REQUESTS (200000), BENCH_STARTS (7),
-// BENCH_LOG_LEVEL (warn), BENCH_PIN=0 to disable CPU pinning.
+// BENCH_RATE_CONNECTIONS (1; 10-connection bursts are measured as well), BENCH_MEMORY_REQUESTS (200000), BENCH_STARTS (7),
+// BENCH_LOG_LEVEL (warn), BENCH_PIN=0 to disable CPU pinning, BENCH_NODE_OPTIONS to run the gateway
+// with other NODE_OPTIONS than the image's (experiments).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
