@@ -5,7 +5,8 @@
 // SOAK_RATE req/s (autocannon overallRate) for SOAK_SECONDS. RSS is read from /proc every
 // SOAK_SAMPLE_S seconds, the V8 heap from /metrics. Growth is computed from the first sample
 // after the warm-up (SOAK_WARMUP_S, default a fifth of the soak, at most 60 s) to the last one.
-// Results: bench/results/soak-<timestamp>.json and soak-latest.json.
+// Results: bench/results/soak-<timestamp>.json and soak-latest.json (a soak shorter than 300 s
+// writes soak-<timestamp>-short.tmp.json only, git-ignored).
 //
 // Env: SOAK_SECONDS (300), SOAK_RATE (500), SOAK_SAMPLE_S (5), SOAK_WARMUP_S, SOAK_CONNECTIONS (16),
 // BENCH_LOG_LEVEL (warn), BENCH_PIN=0 to disable CPU pinning.
@@ -116,11 +117,15 @@ const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
 const json = `${JSON.stringify(result, null, 2)}\n`;
-writeFileSync(join(dir, `soak-${stamp}.json`), json);
-writeFileSync(join(dir, 'soak-latest.json'), json);
+// Only the documented soak (5 minutes or longer) becomes soak-latest.json, which npm run bench
+// and the README report; a shorter try-out is kept under its own name.
+const full = config.seconds >= 300;
+const file = full ? `soak-${stamp}.json` : `soak-${stamp}-short.tmp.json`;
+writeFileSync(join(dir, file), json);
+if (full) writeFileSync(join(dir, 'soak-latest.json'), json);
 process.stdout.write(
   `soak: ${r.responses} requests at ${result.achievedRps} req/s over ${config.seconds} s; RSS ${base.rssMiB} MiB at t=${base.t} s -> ${end.rssMiB} MiB at t=${end.t} s: ` +
     `${growthPct >= 0 ? '+' : ''}${growthPct}% (target <= 5%: ${result.target.met ? 'met' : 'NOT met'}); max ${result.maxRssMiB} MiB; trend ${result.slopeMiBPerMin} MiB/min\n`,
 );
-log(`wrote bench/results/soak-${stamp}.json and soak-latest.json`);
+log(`wrote bench/results/${file}${full ? ' and soak-latest.json' : ' (shorter than 300 s: soak-latest.json left as it was)'}`);
 process.exit(0);
