@@ -77,7 +77,7 @@ function retryAfter(value: string | undefined): string {
 /**
  * A job that ended FAIL. Codes that blame the request or the resource state (SDRS.02xx validation,
  * SDRS.10xx-18xx group/instance/pair/disk refusals) are the client's to fix: 400. Anything else
- * (SDRS.0xxx internal codes, downstream EVS/ECS codes, no code) failed inside the cloud: 502.
+ * (SDRS.0nnn internal codes, downstream EVS/ECS codes, no code) failed inside the cloud: 502.
  */
 export function legacyErrorFromJobFailure(operation: string, jobId: string, errorCode: string | null | undefined, failReason: string | null | undefined): LegacyError {
   const clientSide = typeof errorCode === 'string' && /^SDRS\.(02\d\d|1[0-8]\d\d)$/.test(errorCode);
