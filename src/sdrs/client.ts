@@ -242,8 +242,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#chunks.push(chunk);
   }
 
+  // The deadline is cleared by dispose(), which the caller runs in `finally` in every case.
   onResponseEnd(): void {
-    clearTimeout(this.#timer);
     const chunks = this.#chunks;
     const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, this.#size).toString('utf8');
     this.#chunks = [];
@@ -251,13 +251,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    clearTimeout(this.#timer);
     this.#chunks = [];
     if (this.#tooLarge) this.#resolve({ statusCode: this.#status, headers: this.#headers, text: undefined });
     else this.#reject(this.#timedOut ?? err);
   }
 
-  /** Clears the deadline; safe to call at any point, also when dispatch() itself threw. */
+  /** Clears the deadline: the one place it is cleared, safe also when dispatch() itself threw. */
   dispose(): void {
     clearTimeout(this.#timer);
   }
