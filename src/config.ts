@@ -37,7 +37,6 @@ export interface Config {
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
   demoProjectId: string;
-  emulatorPort: number;
   emulatorJobDelayMs: number;
 }
 
@@ -141,7 +140,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: s.KEEP_ALIVE_TIMEOUT_MS,
     headersTimeoutMs: s.HEADERS_TIMEOUT_MS,
     demoProjectId: s.DEMO_PROJECT_ID,
-    emulatorPort: s.EMULATOR_PORT,
     emulatorJobDelayMs: s.EMULATOR_JOB_DELAY_MS,
   };
   if (config.headersTimeoutMs <= config.keepAliveTimeoutMs) {

@@ -33,8 +33,8 @@ describe('translate', () => {
       const out = r.json();
       assert.equal(out.action, name);
       assert.equal(out.depends_on_status, true);
-      assert.deepEqual(out.reads[0], { method: 'GET', path: `/v1/${P}/server-groups/${G}`, operation: 'get_server_group', purpose: 'read the current status (unknown group: legacy 404)' });
-      assert.deepEqual(out.outcomes[0].calls, [{ method: 'POST', path: `/v1/${P}/server-groups/${G}/action`, body }]);
+      assert.deepEqual(out.reads[0], { method: 'GET', path: `/v1/${P}/server-groups/${G}`, operation: 'get_server_group' });
+      assert.deepEqual(out.outcomes[0].calls, [{ method: 'POST', path: `/v1/${P}/server-groups/${G}/action`, operation: `${body ? Object.keys(body as object)[0]!.replaceAll('-', '_') : ''}`, body }]);
       assert.equal(out.outcomes.at(-1).answer, 400);
       assert.equal(out.wait_for_job, false);
     });
@@ -77,7 +77,8 @@ describe('translate', () => {
     ['two keys', ['POST', ACTION, '{"os-sync-replication-consistency-group": null, "os-stop-replication-consistency-group": null}'], 400, /too many body keys/],
     ['an unknown action', ['POST', ACTION, '{"os-nope": null}'], 400, /Unknown action "os-nope"/],
     ['a wrong value type', ['POST', ACTION, '{"os-sync-replication-consistency-group": 3}'], 400, /must be null/],
-    ['a hostile id', ['POST', `/v2/${P}/os-vendor-replication-consistency-groups/a%2Fb/action`, '{}'], 400, /Invalid replication_consistency_group_id/],
+    ['a hostile id', ['POST', `/v2/${P}/os-vendor-replication-consistency-groups/a%2Fb/action`, '{}'], 400, /ambiguous/],
+    ['an id outside the id rule', ['POST', `/v2/${P}/os-vendor-replication-consistency-groups/a.b/action`, '{}'], 400, /Invalid replication_consistency_group_id/],
     ['GET on the action URL', ['GET', ACTION], 405, /POST only/],
     ['a legacy create', ['POST', `/v2/${P}/os-vendor-replication-consistency-groups`, '{}'], 501, /not available/],
     ['an unknown path without EVS_ENDPOINT', ['GET', `/v2/${P}/volumes`], 404, /passthrough to EVS is not configured/],

@@ -1,42 +1,57 @@
-// The server dispatches the exact form of the translated routes, and passthrough, without Express
-// (src/legacy/routes.ts); every other form goes through Express. A client must not be able to tell
-// the two apart: same status, same body, same headers, same metrics and logs. These tests send each
-// request in its exact form and in forms only Express takes, and compare what a client sees.
+// The router (src/http/router.ts) is the one place that decides what a path is: it normalises the
+// path once and matches it against the route table. These tests pin the pure resolution, then send
+// each request in its exact form and in the other spellings a client may use, and compare what a
+// client sees: same status, same body, same headers, same metrics and logs.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isPassthroughPath, matchLegacyRoute } from '../src/legacy/routes.ts';
+import { ROUTES } from '../src/http/route-table.ts';
+import { resolveRoute } from '../src/http/router.ts';
 import { PROJECT, TOKEN, actionPath, startStack, type Stack } from './helpers.ts';
 
-describe('route matcher (pure)', () => {
-  it('takes only the exact forms, with ids from the id charset', () => {
-    assert.deepEqual(matchLegacyRoute('POST', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g-1/action`), { route: 'action', params: { project_id: PROJECT, group_id: 'g-1' } });
-    assert.deepEqual(matchLegacyRoute('GET', `/v2/${PROJECT}/os-vendor-replications/r-1`), { route: 'get_pair', params: { project_id: PROJECT, replication_id: 'r-1' } });
-    assert.equal(matchLegacyRoute('GET', `/v2/${PROJECT}/os-vendor-replication-consistency-groups`)?.route, 'list_groups');
-    assert.equal(matchLegacyRoute('GET', `/v2/${PROJECT}/os-vendor-replications`)?.route, 'list_pairs');
-    assert.equal(matchLegacyRoute('GET', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g`)?.route, 'get_group');
-    for (const [method, path] of [
-      ['HEAD', `/v2/${PROJECT}/os-vendor-replications`],
-      ['PUT', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g`],
-      ['GET', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g/action`],
-      ['POST', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g/action/`],
-      ['POST', `/V2/${PROJECT}/os-vendor-replication-consistency-groups/g/action`],
-      ['POST', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g%2D1/action`],
-      ['POST', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/${'a'.repeat(65)}/action`],
-      ['GET', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/../x`],
-    ] as const) {
-      assert.equal(matchLegacyRoute(method, path), undefined, `${method} ${path}`);
+describe('router (pure): one normalisation, one match against the route table', () => {
+  const route = (method: string, path: string) => {
+    const r = resolveRoute(method, path);
+    return r.kind === 'route' ? { route: r.route.name, params: r.params } : r.kind === 'refused' ? { refused: r.error.status, allow: r.error.headers.Allow } : { other: r.path };
+  };
+
+  it('matches every row of the table, with its parameters', () => {
+    assert.deepEqual(route('POST', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g-1/action`), { route: 'action', params: { project_id: PROJECT, replication_consistency_group_id: 'g-1' } });
+    assert.deepEqual(route('GET', `/v2/${PROJECT}/os-vendor-replications/r-1`), { route: 'get_pair', params: { project_id: PROJECT, replication_id: 'r-1' } });
+    for (const r of ROUTES) {
+      const path = r.path.replace(/\{[^}]+\}/g, 'x1');
+      assert.equal(route(r.method, path).route, r.name, `${r.method} ${r.path}`);
     }
   });
 
-  it('sends operational endpoints and any legacy replication path to Express, the rest to passthrough', () => {
-    for (const p of ['/healthz', '/readyz/', '/METRICS', '/openapi.json', `/v2/${PROJECT}/os-vendor-replications/x/y`, `/v2/${PROJECT}/OS-VENDOR-REPLICATIONS`]) assert.equal(isPassthroughPath(p), false, p);
-    for (const p of [`/v2/${PROJECT}/volumes`, '/v3/x', '/healthz/x', '/', `/v2/${PROJECT}/os-vendor-volumes`]) assert.equal(isPassthroughPath(p), true, p);
+  it('takes the spellings Express took (letter case, trailing slash, HEAD) and the ones RFC 3986 makes equal', () => {
+    const action = `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g/action`;
+    for (const path of [`${action}/`, action.replace('/v2/', '/V2/'), action.replace('action', '%61ction'), action.replace('/v2/', '//v2//'), action.replace('/g/', '/./g/'), action.replace('/g/', '/x/../g/')]) {
+      assert.deepEqual(route('POST', path), { route: 'action', params: { project_id: PROJECT, replication_consistency_group_id: 'g' } }, path);
+    }
+    assert.equal(route('HEAD', `/v2/${PROJECT}/os-vendor-replications`).route, 'list_pairs');
+  });
+
+  it('answers other methods on a legacy resource 405 with the Allow list from the table', () => {
+    assert.deepEqual(route('GET', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g/action`), { refused: 405, allow: 'POST' });
+    assert.deepEqual(route('PATCH', `/v2/${PROJECT}/os-vendor-replication-consistency-groups/g`), { refused: 405, allow: 'GET, PUT, DELETE' });
+    assert.deepEqual(route('PUT', `/v2/${PROJECT}/os-vendor-replications`), { refused: 405, allow: 'GET, POST' });
+  });
+
+  it('keeps everything under a legacy replication resource away from passthrough (404), and refuses ambiguous paths (400)', () => {
+    for (const p of [`/v2/${PROJECT}/os-vendor-replications/x/y`, `/v2/${PROJECT}/OS-VENDOR-REPLICATIONS/x/y`, `/v2/${PROJECT}/os-vendor-replication-consistency-groups;x/g/action`]) assert.deepEqual(route('POST', p), { refused: 404, allow: undefined }, p);
+    for (const p of [`/v2/${PROJECT}/os-vendor-replications/a%2Fb`, `/v2/${PROJECT}\\os-vendor-replications`, `/v2/${PROJECT}/os-vendor-replications/a%00`, `/v2/${PROJECT}/os-vendor-replications/%zz`, '/v2/p/volumes/%2F']) assert.equal(route('GET', p).refused, 400, p);
+  });
+
+  it('hands every other path on, normalised', () => {
+    assert.deepEqual(route('GET', `/v2/${PROJECT}/volumes`), { other: `/v2/${PROJECT}/volumes` });
+    assert.deepEqual(route('GET', '/prefix/../admin'), { other: '/admin' });
+    assert.deepEqual(route('GET', '/healthz'), { other: '/healthz' });
   });
 });
 
-describe('the fast path and Express answer alike', () => {
+describe('every spelling of a route answers alike', () => {
   let stack: Stack;
   let evs: Server;
   let evsUrl: string;

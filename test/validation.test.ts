@@ -169,7 +169,7 @@ describe('headers, media type, size and path', () => {
     it(`400 for ${name}`, async () => {
       const res = await post('{"os-sync-replication-consistency-group": null}', {}, path);
       assert.equal(res.status, 400);
-      assertEnvelope(res.body, 400, 'badRequest', /Invalid (replication_consistency_group_id|project_id)|cannot be decoded/);
+      assertEnvelope(res.body, 400, 'badRequest', /Invalid (replication_consistency_group_id|project_id)|cannot be decoded|is ambiguous/);
       assert.doesNotMatch(JSON.stringify(res.body), /\r|\n/);
     });
   }

@@ -1,21 +1,31 @@
-// `evs-sdrs-gateway translate METHOD PATH [BODY]`: prints, as JSON, the SDRS request(s) a legacy
-// request becomes, without sending anything. Where the plan depends on the group's live status
-// (sync vs no-op, the reverse direction) it lists the outcome for each status. Invalid input gets
-// the message the gateway would answer, and exit code 1.
+// `evs-sdrs-gateway translate METHOD PATH [BODY]`: a dry run of the real gateway. It starts the
+// gateway's own handlers on loopback with a recording SDRS transport (src/cli/recording-transport.ts),
+// sends the legacy request once per SDRS state that changes the outcome (each group status; for a
+// switchover each priority_station), and prints, as JSON, what the client would be answered and
+// which SDRS requests would be made. Nothing is sent to SDRS or EVS. A request refused whatever the
+// state gets the gateway's own envelope and exit code 1.
+import { request as httpRequest } from 'node:http';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
-import { LegacyError } from '../legacy/errors.ts';
-import { pathId } from '../legacy/request.ts';
-import { validateActionBody } from '../legacy/validate.ts';
-import { createIdMapper, type IdMapper } from '../translate/id-map.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { resolveRoute } from '../http/router.ts';
+import { isOpsPath } from '../http/ops.ts';
+import { validateActionBody } from '../http/validate.ts';
 import { loadIdMapFile } from '../id-map-file.ts';
-import { planGroupAction, type ActionRule, type GroupActionRule } from '../translate/actions.ts';
-import { planRead } from '../translate/reads.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { createGateway } from '../server.ts';
+import type { ActionRule } from '../translate/actions.ts';
+import { createIdMapper } from '../translate/id-map.ts';
+import { SDRS_GROUP_STATUSES } from '../translate/reads.ts';
+import { RecordingTransport, type RecordedCall, type Scenario } from './recording-transport.ts';
 
 const HELP = `Usage: evs-sdrs-gateway translate METHOD PATH [BODY]
 
-Prints the SDRS request(s) a legacy request becomes, as JSON, without sending anything.
-BODY is a JSON string; when omitted for POST it is read from standard input.
+Dry run: runs the gateway's own handlers against a recording SDRS stand-in and prints, as JSON,
+the answer a legacy client would get and the SDRS request(s) made, for every SDRS state that
+changes the outcome. Nothing is sent to SDRS or EVS.
+BODY is a JSON string; when omitted for POST and PUT it is read from standard input.
 Honours ACTION_WAIT and ID_MAP_FILE like the gateway does.
 
 Example:
@@ -23,7 +33,17 @@ Example:
     /v2/PROJECT/os-vendor-replication-consistency-groups/GROUP/action \\
     '{"os-reverse-replication-consistency-group": null}'`;
 
-const ACTION_PATH = /^\/v2\/([^/]*)\/os-vendor-replication-consistency-groups\/([^/]*)\/action\/?$/;
+interface Answer {
+  status: number;
+  jobIds: string | undefined;
+  body: string;
+}
+
+interface Run {
+  when: Record<string, unknown>;
+  answer: Answer;
+  calls: RecordedCall[];
+}
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
@@ -32,52 +52,104 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function describeGroupRule(rule: GroupActionRule, projectId: string, groupId: string, legacyGroupId: string): unknown[] {
-  const outcomes: unknown[] = [];
-  const stations: (string | undefined)[] = rule.name === 'reverse' ? ['source', 'target'] : [undefined];
-  for (const station of stations) {
-    const plan = planGroupAction(rule, { id: groupId, status: rule.runWhen[0]!, priority_station: station ?? 'source' });
-    if (plan.kind !== 'calls') continue;
-    outcomes.push({
-      when: { status: rule.runWhen, ...(station ? { priority_station: station } : {}) },
-      answer: 200,
-      calls: plan.calls.map((c) => ({ method: c.method, path: `/v1/${projectId}${c.path}`, body: c.body })),
+function send(base: string, method: string, path: string, body: string | undefined): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(base);
+    const headers: Record<string, string> = { 'x-auth-token': 'dry-run-token', accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const req = httpRequest({ host: u.hostname, port: u.port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, jobIds: res.headers['x-sdrs-job-id'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') }));
     });
-  }
-  if (rule.noopWhen.length) outcomes.push({ when: { status: rule.noopWhen }, answer: 200, calls: [], note: 'already done or in flight: no SDRS call' });
-  let refusal: string;
-  try {
-    planGroupAction(rule, { id: legacyGroupId, status: 'OTHER', priority_station: 'source' });
-    refusal = '';
-  } catch (err) {
-    refusal = (err as Error).message.replace('status is OTHER', 'status is <status>');
-  }
-  outcomes.push({ when: { status: 'any other' }, answer: 400, message: refusal });
-  return outcomes;
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
-function planAction(rule: ActionRule, value: unknown, projectId: string, legacyGroupId: string, idMap: IdMapper, wait: boolean): unknown {
-  const groupId = idMap.groupToSdrs(legacyGroupId);
-  const reads = [{ method: 'GET', path: `/v1/${projectId}/server-groups/${groupId}`, operation: 'get_server_group', purpose: 'read the current status (unknown group: legacy 404)' }];
+/** The SDRS states worth trying for an action: every group status, runnable ones first, and both sites for a switchover. */
+function actionScenarios(rule: ActionRule, body: unknown): { when: Record<string, unknown>; scenario: Scenario }[] {
   if (rule.kind === 'pairs') {
-    reads.push({ method: 'GET', path: `/v1/${projectId}/replications?server_group_id=${groupId}&limit=1000&offset=0`, operation: 'list_replications', purpose: 'check every pair belongs to the group, is in an extendable status and grows' });
-    const items = (value as { replications: { id: string; new_size: number }[] }).replications;
-    return {
-      action: rule.name,
-      reads,
-      depends_on_status: true,
-      outcomes: [
-        {
-          when: { pairs: 'all listed pairs belong to the group, are available/protected/error-extending, and new_size exceeds their size' },
-          answer: 200,
-          calls: items.map((i) => ({ method: 'POST', path: `/v1/${projectId}/replications/${idMap.pairToSdrs(i.id)}/action`, body: { 'extend-replication': { new_size: i.new_size } } })),
-        },
-        { when: { pairs: 'any check fails' }, answer: 400, calls: [], note: 'refused before any call' },
-      ],
-      wait_for_job: wait,
-    };
+    const items = (body as { [k: string]: { replications: { id: string; new_size: number }[] } })[rule.legacyKey]!.replications;
+    const pairs = (status: string) => items.map((i) => ({ id: i.id, status, size: Math.max(1, i.new_size - 1) }));
+    return [
+      { when: { pairs: `every listed pair belongs to the group, is ${rule.pairRunWhen.join('/')}, and new_size exceeds its size` }, scenario: { groupStatus: 'protected', priorityStation: 'source', pairs: pairs('protected') } },
+      { when: { pairs: 'any check fails (here: a pair in status error)' }, scenario: { groupStatus: 'protected', priorityStation: 'source', pairs: pairs('error') } },
+    ];
   }
-  return { action: rule.name, reads, depends_on_status: true, outcomes: describeGroupRule(rule, projectId, groupId, legacyGroupId), wait_for_job: wait };
+  const order = [...rule.runWhen, ...rule.noopWhen, ...SDRS_GROUP_STATUSES.filter((s) => !rule.runWhen.includes(s) && !rule.noopWhen.includes(s))];
+  const out: { when: Record<string, unknown>; scenario: Scenario }[] = [];
+  for (const status of order) {
+    const stations: ('source' | 'target')[] = rule.name === 'reverse' && rule.runWhen.includes(status) ? ['source', 'target'] : ['source'];
+    for (const station of stations) {
+      out.push({ when: rule.name === 'reverse' && stations.length > 1 ? { status, priority_station: station } : { status }, scenario: { groupStatus: status, priorityStation: station, pairs: [] } });
+    }
+  }
+  return out;
+}
+
+function actionRuleOf(bodyText: string | undefined): { rule: ActionRule; body: unknown } | undefined {
+  try {
+    const body = JSON.parse(bodyText ?? '') as unknown;
+    return { rule: validateActionBody(body).rule, body };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs that differ only in the status named in a refusal are one outcome with a list of statuses. */
+function grouped(runs: Run[]): Record<string, unknown>[] {
+  const outcomes = new Map<string, { when: Record<string, unknown[]>; answer: number; calls: RecordedCall[]; message?: string; job_ids?: string }>();
+  for (const run of runs) {
+    const writes = run.calls.filter((c) => c.method !== 'GET');
+    const status = typeof run.when.status === 'string' ? run.when.status : undefined;
+    const message = run.answer.body ? messageOf(run.answer.body)?.replace(status ? `status is ${status}` : '\u0000', 'status is <status>') : undefined;
+    const key = JSON.stringify([run.answer.status, writes, message, run.when.priority_station]);
+    const known = outcomes.get(key);
+    if (known) {
+      for (const [k, v] of Object.entries(run.when)) if (!known.when[k]!.includes(v)) known.when[k]!.push(v);
+      continue;
+    }
+    outcomes.set(key, { when: Object.fromEntries(Object.entries(run.when).map(([k, v]) => [k, [v]])), answer: run.answer.status, calls: writes, ...(message ? { message } : {}), ...(run.answer.jobIds ? { job_ids: run.answer.jobIds } : {}) });
+  }
+  return [...outcomes.values()].map((o) => ({ ...o, when: Object.fromEntries(Object.entries(o.when).map(([k, v]) => [k, v.length === 1 ? v[0] : v])) }));
+}
+
+function messageOf(body: string): string | undefined {
+  try {
+    const env = JSON.parse(body) as Record<string, { message?: string }>;
+    return Object.values(env)[0]?.message;
+  } catch {
+    return undefined;
+  }
+}
+
+async function dryRun(transport: RecordingTransport, base: string, method: string, path: string, bodyText: string | undefined): Promise<{ runs: Run[]; rule?: ActionRule }> {
+  const resolution = resolveRoute(method, path.split('?', 1)[0]!);
+  const action = resolution.kind === 'route' && resolution.route.name === 'action' ? actionRuleOf(bodyText) : undefined;
+  const scenarios = action ? actionScenarios(action.rule, action.body) : [{ when: {}, scenario: { groupStatus: 'protected', priorityStation: 'source' as const, pairs: [{ id: 'dry-run-pair', status: 'protected', size: 10 }] } }];
+  const runs: Run[] = [];
+  for (const { when, scenario } of scenarios) {
+    transport.reset(scenario);
+    const answer = await send(base, method, path, bodyText);
+    runs.push({ when, answer, calls: transport.calls });
+  }
+  return { runs, ...(action ? { rule: action.rule } : {}) };
+}
+
+function report(method: string, rawPath: string, config: Config, runs: Run[], rule: ActionRule | undefined): { code: number; out: unknown } {
+  const first = runs[0]!;
+  const resolution = resolveRoute(method, rawPath.split('?', 1)[0]!);
+  if (resolution.kind === 'other' && !isOpsPath(resolution.path) && config.evsEndpoint) {
+    return { code: 0, out: { request: { method, path: rawPath }, action: 'passthrough', passthrough: { method, path: resolution.path, note: 'forwarded unchanged to EVS_ENDPOINT' } } };
+  }
+  const refusedAlways = runs.every((r) => r.answer.status >= 400 && r.answer.status === first.answer.status && r.calls.every((c) => c.method === 'GET') && r.answer.body === first.answer.body);
+  if (refusedAlways && (!rule || first.calls.length === 0)) return { code: 1, out: JSON.parse(first.answer.body) as unknown };
+  const route = resolution.kind === 'route' ? resolution.route.name : undefined;
+  const reads = first.calls.filter((c) => c.method === 'GET');
+  const base = { request: { method, path: rawPath }, route, action: rule?.name ?? route, reads };
+  if (!rule) return { code: 0, out: { ...base, answer: first.answer.status, depends_on_status: false } };
+  return { code: 0, out: { ...base, depends_on_status: true, outcomes: grouped(runs), wait_for_job: config.actionWait.has(rule.name) } };
 }
 
 export async function runTranslate(argv: string[]): Promise<number> {
@@ -86,38 +158,24 @@ export async function runTranslate(argv: string[]): Promise<number> {
     (values.help ? process.stdout : process.stderr).write(`${HELP}\n`);
     return values.help ? 0 : 2;
   }
-  const [method = '', rawPath = '', bodyArg] = positionals;
-  const config = loadConfig();
+  const [rawMethod = '', rawPath = '', bodyArg] = positionals;
+  const method = rawMethod.toUpperCase();
+  const loaded = loadConfig();
+  // Passthrough is reported, never performed: the dry run's gateway has no EVS endpoint.
+  const config: Config = { ...loaded, evsEndpoint: undefined, sdrsEndpoint: 'http://dry-run.invalid' };
   const idMap = config.idMapFile ? createIdMapper(loadIdMapFile(config.idMapFile)) : createIdMapper();
+  const bodyText = bodyArg ?? (method === 'POST' || method === 'PUT' ? await readStdin() : undefined);
+  const transport = new RecordingTransport();
+  const silent = new Writable({ write: (_c, _e, cb) => cb() });
+  const gateway = createGateway(config, { sdrs: transport, idMap, logger: createLogger('silent', silent), metrics: createMetrics({ defaultMetrics: false }) });
+  const base = await gateway.start(0, '127.0.0.1');
   try {
-    const url = new URL(rawPath, 'http://gateway.invalid');
-    const path = url.pathname;
-    const action = ACTION_PATH.exec(path);
-    let result: unknown;
-    if (action) {
-      if (method.toUpperCase() !== 'POST') throw new LegacyError(405, 'bad_method', 'Method not allowed: replication consistency group actions take POST only.');
-      const projectId = pathId(decodeURIComponent(action[1]!), 'project_id');
-      const groupId = pathId(decodeURIComponent(action[2]!), 'replication_consistency_group_id');
-      const text = bodyArg ?? (await readStdin());
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new LegacyError(400, 'malformed_json', text.trim() === '' ? 'Malformed request body: the body is empty; expected a JSON object with exactly one action key.' : 'Malformed request body: cannot understand JSON.');
-      }
-      const { rule, value } = validateActionBody(body);
-      result = planAction(rule, value, projectId, groupId, idMap, config.actionWait.has(rule.name));
-    } else {
-      result = planRead(method.toUpperCase(), path, url.searchParams, idMap, Boolean(config.evsEndpoint));
-    }
-    process.stdout.write(`${JSON.stringify({ request: { method: method.toUpperCase(), path: rawPath }, ...(result as object) }, null, 2)}\n`);
-    return 0;
-  } catch (err) {
-    if (err instanceof LegacyError) {
-      process.stdout.write(`${JSON.stringify(err.toEnvelope(), null, 2)}\n`);
-      process.stderr.write(`evs-sdrs-gateway: the gateway would answer ${err.status}: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    const { runs, rule } = await dryRun(transport, base, method, rawPath, bodyText);
+    const { code, out } = report(method, rawPath, loaded, runs, rule);
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    if (code !== 0) process.stderr.write(`evs-sdrs-gateway: the gateway would answer ${runs[0]!.answer.status}: ${messageOf(runs[0]!.answer.body) ?? ''}\n`);
+    return code;
+  } finally {
+    await gateway.stop(100);
   }
 }

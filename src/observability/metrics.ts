@@ -1,18 +1,22 @@
 // Prometheus metrics. Every label value comes from a closed set (action names, fault reasons,
 // SDRS operation names, HTTP status codes we produce): never an id, a path or free text.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ACTION_NAMES } from '../translate/actions.ts';
+import { VALIDATION_CODES, type ErrorCode } from '../errors.ts';
+import { ROUTE_NAMES, type RouteName } from '../http/route-table.ts';
+import { ACTION_NAMES, type ActionName } from '../translate/actions.ts';
+import { VERSION } from '../version.ts';
 
-/** Values of the `action` label. `unknown`: the action could not be determined (bad body, unknown route). */
-export const METRIC_ACTIONS = [...ACTION_NAMES, 'get_group', 'list_groups', 'get_pair', 'list_pairs', 'passthrough', 'unknown'] as const;
-export type MetricAction = (typeof METRIC_ACTIONS)[number];
+/**
+ * Values of the `action` label, derived from the action table and the route table: the six
+ * actions, every other route by name, passthrough, and `unknown` (the action could not be
+ * determined: a bad body, a refused path).
+ */
+export type MetricAction = ActionName | Exclude<RouteName, 'action'> | 'passthrough' | 'unknown';
+export const METRIC_ACTIONS: readonly MetricAction[] = [...ACTION_NAMES, ...ROUTE_NAMES.filter((n): n is Exclude<RouteName, 'action'> => n !== 'action'), 'passthrough', 'unknown'];
 
-/** Values of the `reason` label of validation failures. */
-export const VALIDATION_REASONS = [
-  'invalid_id', 'missing_token', 'bad_media_type', 'body_too_large', 'malformed_json', 'not_object',
-  'key_count', 'unknown_action', 'invalid_value', 'invalid_query', 'bad_method',
-] as const;
-export type ValidationReason = (typeof VALIDATION_REASONS)[number];
+/** Values of the `reason` label of validation failures: the catalogue's validation errors. */
+export const VALIDATION_REASONS: readonly ErrorCode[] = VALIDATION_CODES;
+const VALIDATION_REASON_SET: ReadonlySet<string> = new Set(VALIDATION_CODES);
 
 /** SDRS operations that start jobs. */
 export const JOB_OPERATIONS = ['start_server_group', 'stop_server_group', 'failover_server_group', 'reverse_server_group', 'extend_replication'] as const;
@@ -29,7 +33,8 @@ export interface Metrics {
   observeRequest(action: MetricAction, code: number, seconds: number): void;
   observeUpstream(upstream: 'sdrs' | 'evs', operation: string, code: string, seconds: number): void;
   countJob(operation: string, outcome: JobOutcome): void;
-  countValidationFailure(action: MetricAction, reason: ValidationReason): void;
+  /** Counts a refusal when `code` is a validation error of the catalogue; other codes are not validation failures. */
+  countValidationFailure(action: MetricAction, code: ErrorCode): void;
   countIdMapReload(outcome: 'success' | 'failure'): void;
   readonly inFlight: Gauge;
 }
@@ -46,6 +51,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const validationFailures = new Counter({ name: 'evs_gateway_validation_failures_total', help: 'Legacy requests refused before any upstream call, by action and reason.', labelNames: ['action', 'reason'], registers: [registry] });
   const idMapReloads = new Counter({ name: 'evs_gateway_id_map_reloads_total', help: 'Reloads of ID_MAP_FILE, by outcome (a failed reload keeps the last good mapping).', labelNames: ['outcome'], registers: [registry] });
   const inFlight = new Gauge({ name: 'evs_gateway_in_flight_requests', help: 'Legacy API requests currently being handled.', registers: [registry] });
+  const buildInfo = new Gauge({ name: 'evs_gateway_build_info', help: 'Always 1; the labels say which gateway version runs on which Node.js.', labelNames: ['version', 'node'], registers: [registry] });
+  buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
 
   // Pre-initialise the job series so a first failure shows up in increase()/rate() (a series that
   // appears already at 1 has no increase to see).
@@ -83,8 +90,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     countJob(operation, outcome) {
       jobs.labels(operation, outcome).inc();
     },
-    countValidationFailure(action, reason) {
-      validationFailures.labels(action, reason).inc();
+    countValidationFailure(action, code) {
+      if (VALIDATION_REASON_SET.has(code)) validationFailures.labels(action, code).inc();
     },
     countIdMapReload(outcome) {
       idMapReloads.labels(outcome).inc();

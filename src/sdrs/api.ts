@@ -1,27 +1,14 @@
 // Typed SDRS operations the gateway uses, on top of SdrsClient. Each checks the shape it relies on,
 // so a 200 with an unexpected body becomes a clean 502 rather than a TypeError later.
-import type { SdrsGroup, SdrsPair, SdrsCall } from '../translate/actions.ts';
-import type { CallContext, SdrsClient } from './client.ts';
+import { isPlainObject } from '../json.ts';
 import { SdrsBadResponseError } from './errors.ts';
+import type { CallContext, SdrsGroup, SdrsJob, SdrsPair, SdrsRequest, SdrsTransport } from './types.ts';
 
-export interface SdrsJob {
-  job_id?: string;
-  job_type?: string;
-  status: string;
-  error_code?: string | null;
-  fail_reason?: string | null;
-  entities?: Record<string, unknown>;
-  [field: string]: unknown;
-}
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-export async function getGroup(client: SdrsClient, ctx: CallContext, projectId: string, groupId: string): Promise<SdrsGroup> {
+export async function getGroup(client: SdrsTransport, ctx: CallContext, projectId: string, groupId: string): Promise<SdrsGroup> {
   const body = await client.call(ctx, projectId, { method: 'GET', path: `/server-groups/${encodeURIComponent(groupId)}`, operation: 'get_server_group' });
-  const group = isObject(body) ? body.server_group : undefined;
-  if (!isObject(group) || typeof group.status !== 'string') throw new SdrsBadResponseError('get_server_group', 'no server_group object with a status');
+  const group = isPlainObject(body) ? body.server_group : undefined;
+  if (!isPlainObject(group) || typeof group.status !== 'string') throw new SdrsBadResponseError('get_server_group', 'no server_group object with a status');
   // The planner builds the action path from this id: an answer about another group would send
   // the action there (cross-talk). Refuse it as unusable. Found by test/faults/broken-upstream.test.ts.
   if (typeof group.id === 'string' && group.id.toLowerCase() !== groupId.toLowerCase()) throw new SdrsBadResponseError('get_server_group', 'the answer is about another protection group');
@@ -29,7 +16,7 @@ export async function getGroup(client: SdrsClient, ctx: CallContext, projectId: 
 }
 
 /** All pairs of a group. */
-export async function listGroupPairs(client: SdrsClient, ctx: CallContext, projectId: string, groupId: string): Promise<SdrsPair[]> {
+export async function listGroupPairs(client: SdrsTransport, ctx: CallContext, projectId: string, groupId: string): Promise<SdrsPair[]> {
   const items = await listAll(client, ctx, projectId, '/replications', 'replications', 'list_replications', `server_group_id=${encodeURIComponent(groupId)}`);
   for (const p of items) if (typeof p.status !== 'string') throw new SdrsBadResponseError('list_replications', 'a replication without a status');
   // An SDRS that ignores the server_group_id filter (unknown query parameters are often dropped
@@ -39,29 +26,29 @@ export async function listGroupPairs(client: SdrsClient, ctx: CallContext, proje
 }
 
 /** Makes one planned SDRS call that answers with a job; returns the job id. */
-export async function submitJob(client: SdrsClient, ctx: CallContext, projectId: string, call: SdrsCall): Promise<string> {
+export async function submitJob(client: SdrsTransport, ctx: CallContext, projectId: string, call: SdrsRequest): Promise<string> {
   const body = await client.call(ctx, projectId, { method: call.method, path: call.path, body: call.body, operation: call.operation });
-  const jobId = isObject(body) ? body.job_id : undefined;
+  const jobId = isPlainObject(body) ? body.job_id : undefined;
   if (typeof jobId !== 'string' || jobId.length === 0) throw new SdrsBadResponseError(call.operation, 'no job_id in the answer');
   return jobId;
 }
 
-export async function getJob(client: SdrsClient, ctx: CallContext, projectId: string, jobId: string): Promise<SdrsJob> {
+export async function getJob(client: SdrsTransport, ctx: CallContext, projectId: string, jobId: string): Promise<SdrsJob> {
   const body = await client.call(ctx, projectId, { method: 'GET', path: `/jobs/${encodeURIComponent(jobId)}`, operation: 'get_job' });
-  if (!isObject(body) || typeof body.status !== 'string') throw new SdrsBadResponseError('get_job', 'no job status');
+  if (!isPlainObject(body) || typeof body.status !== 'string') throw new SdrsBadResponseError('get_job', 'no job status');
   return body as SdrsJob;
 }
 
 /** Every item of an SDRS list (server-groups, replications), paging with limit/offset. */
-export async function listAll(client: SdrsClient, ctx: CallContext, projectId: string, path: '/server-groups' | '/replications', key: 'server_groups' | 'replications', operation: string, extraQuery = ''): Promise<Record<string, unknown>[]> {
+export async function listAll(client: SdrsTransport, ctx: CallContext, projectId: string, path: '/server-groups' | '/replications', key: 'server_groups' | 'replications', operation: string, extraQuery = ''): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   const limit = 1000;
   for (let offset = 0; ; offset += limit) {
     const body = await client.call(ctx, projectId, { method: 'GET', path, query: `${extraQuery}${extraQuery ? '&' : ''}limit=${limit}&offset=${offset}`, operation });
-    const page = isObject(body) ? body[key] : undefined;
+    const page = isPlainObject(body) ? body[key] : undefined;
     if (!Array.isArray(page)) throw new SdrsBadResponseError(operation, `no ${key} array`);
     for (const item of page) {
-      if (!isObject(item) || typeof item.id !== 'string') throw new SdrsBadResponseError(operation, `an item of ${key} without an id`);
+      if (!isPlainObject(item) || typeof item.id !== 'string') throw new SdrsBadResponseError(operation, `an item of ${key} without an id`);
       items.push(item);
     }
     // A short page is the last; the offset cap stops a misbehaving upstream from looping forever.
@@ -69,9 +56,9 @@ export async function listAll(client: SdrsClient, ctx: CallContext, projectId: s
   }
 }
 
-export async function getPair(client: SdrsClient, ctx: CallContext, projectId: string, pairId: string): Promise<Record<string, unknown>> {
+export async function getPair(client: SdrsTransport, ctx: CallContext, projectId: string, pairId: string): Promise<Record<string, unknown>> {
   const body = await client.call(ctx, projectId, { method: 'GET', path: `/replications/${encodeURIComponent(pairId)}`, operation: 'get_replication' });
-  const pair = isObject(body) ? body.replication : undefined;
-  if (!isObject(pair) || typeof pair.status !== 'string') throw new SdrsBadResponseError('get_replication', 'no replication object with a status');
+  const pair = isPlainObject(body) ? body.replication : undefined;
+  if (!isPlainObject(pair) || typeof pair.status !== 'string') throw new SdrsBadResponseError('get_replication', 'no replication object with a status');
   return pair;
 }

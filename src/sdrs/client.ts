@@ -1,19 +1,16 @@
 // The SDRS client: one undici keep-alive Pool per endpoint, explicit connect/headers/body timeouts,
 // bounded response bodies, and every failure turned into one of the SdrsError classes. It forwards
 // the caller's X-Auth-Token untouched and never logs it.
-import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { getCACertificates } from 'node:tls';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Metrics } from '../observability/metrics.ts';
+import { caWithExtra, classifyTransportCode, transportCode } from '../transport.ts';
 import { parseSdrsErrorBody } from './envelope.ts';
 import { SdrsBadResponseError, SdrsError, SdrsHttpError, SdrsTimeoutError, SdrsUnavailableError } from './errors.ts';
+import type { CallContext, SdrsRequest, SdrsTransport } from './types.ts';
 
-/** Per-request identity forwarded to SDRS. */
-export interface CallContext {
-  token: string;
-  requestId: string;
-}
+export type { CallContext, SdrsRequest, SdrsTransport } from './types.ts';
+
 
 export interface SdrsClientOptions {
   endpoint: string;
@@ -25,32 +22,12 @@ export interface SdrsClientOptions {
   metrics?: Metrics | undefined;
 }
 
-export interface SdrsRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Path below /v1/{project_id}, built only from validated, encoded ids. */
-  path: string;
-  /** Query string without '?', already encoded. */
-  query?: string;
-  body?: unknown;
-  /** Closed-set operation label for metrics and messages. */
-  operation: string;
-}
 
 // An SDRS answer larger than this is not something the gateway can use (lists are paged at 1000).
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'ABORT_ERR']);
 
-function errorCode(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
-  if (e?.name === 'TimeoutError') return 'ETIMEDOUT';
-  if (typeof e?.code === 'string') return e.code;
-  if (typeof e?.cause?.code === 'string') return e.cause.code;
-  return 'UNKNOWN';
-}
-
-export class SdrsClient {
+export class SdrsClient implements SdrsTransport {
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #opts: SdrsClientOptions;
@@ -67,10 +44,8 @@ export class SdrsClient {
       bodyTimeout: opts.timeoutMs,
       connect: {
         timeout: opts.connectTimeoutMs,
-        // Certificates are always verified; SDRS_CA_FILE only adds trust anchors. A bare `ca`
-        // option replaces Node's default roots, so they are listed too (README: "extra CA
-        // certificates"). Found by test/security/tls-extra-ca.test.ts.
-        ...(opts.caFile ? { ca: [...getCACertificates('default'), readFileSync(opts.caFile, 'utf8')] } : {}),
+        // Certificates are always verified; SDRS_CA_FILE only adds trust anchors.
+        ...(opts.caFile ? { ca: caWithExtra(opts.caFile) } : {}),
       },
     });
   }
@@ -104,62 +79,25 @@ export class SdrsClient {
       payload = JSON.stringify(req.body);
       headers['content-type'] = 'application/json';
     }
-    let metricCode = '502';
     const exchange = new Exchange(MAX_RESPONSE_BYTES, this.#opts.timeoutMs);
+    let metricCode: string;
     try {
-      this.#pool.dispatch({ method: req.method, path, headers, body: payload ?? null }, exchange);
-      const res = await exchange.answer;
-      metricCode = String(res.statusCode);
-      const text = res.text;
-      if (text === undefined) {
-        metricCode = '502';
-        throw new SdrsBadResponseError(req.operation, `body larger than ${MAX_RESPONSE_BYTES} bytes`, res.statusCode);
-      }
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        try {
-          return JSON.parse(text) as T;
-        } catch {
-          // A 2xx whose body is empty or not JSON is a broken answer: counted as upstream 502, as
-          // README's metric table says (it was counted as 200). Found by test/faults/read-paths.test.ts.
-          metricCode = '502';
-          throw new SdrsBadResponseError(req.operation, text.length === 0 ? 'empty body' : 'body is not JSON', res.statusCode);
-        }
-      }
-      let parsed: unknown;
+      let answer: Answer;
       try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
+        this.#pool.dispatch({ method: req.method, path, headers, body: payload ?? null }, exchange);
+        answer = await exchange.answer;
+      } catch (err) {
+        throw transportFailure(req.operation, err, exchange.gotHeaders, this.#opts.timeoutMs);
       }
-      // The caller's token is scrubbed from SDRS's text before it is capped at 512 characters: a
-      // long (PKI) token echoed by SDRS was otherwise cut mid-token and the prefix escaped the
-      // final scrub in sendLegacyError. Found by test/security/secrets.test.ts.
-      const info = parseSdrsErrorBody(parsed, ctx.token);
-      if (res.statusCode >= 500 && parsed === undefined) {
-        throw new SdrsBadResponseError(req.operation, `HTTP ${res.statusCode} with a body that is not an SDRS error envelope`, res.statusCode);
-      }
-      const retryAfter = res.headers['retry-after'];
-      throw new SdrsHttpError(req.operation, res.statusCode, info.code, info.message, typeof retryAfter === 'string' ? retryAfter : undefined);
+      const body = interpret<T>(req.operation, answer, ctx.token);
+      metricCode = String(answer.statusCode);
+      return body;
     } catch (err) {
-      if (err instanceof SdrsError) throw err;
-      const code = errorCode(err);
-      if (TIMEOUT_CODES.has(code) || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
-        metricCode = '504';
-        throw new SdrsTimeoutError(req.operation, this.#opts.timeoutMs, { cause: err });
-      }
-      if (exchange.gotHeaders || err instanceof undiciErrors.HTTPParserError || code.startsWith('HPE_')) {
-        // The answer started and was cut off (reset, content-length mismatch): unusable, not absent.
-        // An answer that is not HTTP at all (HPE_*) is broken (502) in the same way, not an
-        // unreachable SDRS (503; the passthrough already answers 502 for it). Found by
-        // test/faults/broken-upstream.test.ts.
-        metricCode = '502';
-        throw new SdrsBadResponseError(req.operation, exchange.gotHeaders ? `answer cut off (${code})` : `not an HTTP answer (${code})`, undefined, { cause: err });
-      }
-      metricCode = '503';
-      throw new SdrsUnavailableError(req.operation, UNAVAILABLE_CODES.has(code) ? code : code || 'UNKNOWN', { cause: err });
+      metricCode = upstreamMetricCode(err);
+      throw err;
     } finally {
       exchange.dispose();
-      this.#opts.metrics?.observeUpstream('sdrs', req.operation, metricCode, (performance.now() - started) / 1000);
+      this.#opts.metrics?.observeUpstream('sdrs', req.operation, metricCode!, (performance.now() - started) / 1000);
     }
   }
 
@@ -170,6 +108,61 @@ export class SdrsClient {
   async destroy(): Promise<void> {
     await this.#pool.destroy();
   }
+}
+
+/** The parsed body of a usable 2xx answer; an SdrsError for anything else. */
+function interpret<T>(operation: string, res: Answer, token: string): T {
+  const text = res.text;
+  if (text === undefined) throw new SdrsBadResponseError(operation, `body larger than ${MAX_RESPONSE_BYTES} bytes`, res.statusCode);
+  if (res.statusCode >= 200 && res.statusCode < 300) {
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // A 2xx whose body is empty or not JSON is a broken answer: counted as upstream 502, as
+      // README's metric table says (it was counted as 200). Found by test/faults/read-paths.test.ts.
+      throw new SdrsBadResponseError(operation, text.length === 0 ? 'empty body' : 'body is not JSON', res.statusCode);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (res.statusCode >= 500 && parsed === undefined) {
+    throw new SdrsBadResponseError(operation, `HTTP ${res.statusCode} with a body that is not an SDRS error envelope`, res.statusCode, { upstreamStatus: true });
+  }
+  // The caller's token is scrubbed from SDRS's text before it is capped at 512 characters: a
+  // long (PKI) token echoed by SDRS was otherwise cut mid-token and the prefix escaped the
+  // final scrub in sendLegacyError. Found by test/security/secrets.test.ts.
+  const info = parseSdrsErrorBody(parsed, token);
+  const retryAfter = res.headers['retry-after'];
+  throw new SdrsHttpError(operation, res.statusCode, info.code, info.message, typeof retryAfter === 'string' ? retryAfter : undefined);
+}
+
+/** The SdrsError for an exchange that failed below HTTP (no answer, a cut-off or non-HTTP answer, the deadline). */
+function transportFailure(operation: string, err: unknown, gotHeaders: boolean, timeoutMs: number): SdrsError {
+  const code = transportCode(err);
+  if (classifyTransportCode(code) === 'timeout' || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new SdrsTimeoutError(operation, timeoutMs, { cause: err });
+  }
+  if (gotHeaders || err instanceof undiciErrors.HTTPParserError || code.startsWith('HPE_')) {
+    // The answer started and was cut off (reset, content-length mismatch): unusable, not absent.
+    // An answer that is not HTTP at all (HPE_*) is broken (502) in the same way, not an
+    // unreachable SDRS (503; the passthrough already answers 502 for it). Found by
+    // test/faults/broken-upstream.test.ts.
+    return new SdrsBadResponseError(operation, gotHeaders ? `answer cut off (${code})` : `not an HTTP answer (${code})`, undefined, { cause: err });
+  }
+  return new SdrsUnavailableError(operation, code, { cause: err });
+}
+
+/** The `code` label of a failed SDRS call: SDRS's status where it answered in HTTP, else the gateway's 502/503/504. */
+function upstreamMetricCode(err: unknown): string {
+  if (err instanceof SdrsHttpError) return String(err.status);
+  if (err instanceof SdrsBadResponseError && err.upstreamStatus && err.status !== undefined) return String(err.status);
+  if (err instanceof SdrsTimeoutError) return '504';
+  if (err instanceof SdrsUnavailableError) return '503';
+  return '502';
 }
 
 interface Answer {

@@ -7,6 +7,8 @@ export interface SdrsErrorInfo {
   message: string | undefined;
 }
 
+import { isPlainObject } from '../json.ts';
+
 const MAX_TEXT = 512;
 
 function text(value: unknown, secret: string | undefined): string | undefined {
@@ -19,13 +21,13 @@ function text(value: unknown, secret: string | undefined): string | undefined {
 
 /** `secret` (the caller's token) is replaced by [redacted] wherever SDRS's text echoes it. */
 export function parseSdrsErrorBody(body: unknown, secret?: string): SdrsErrorInfo {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { code: undefined, message: undefined };
+  if (!isPlainObject(body)) return { code: undefined, message: undefined };
   const obj = body as Record<string, unknown>;
   if ('error_code' in obj || 'error_msg' in obj) {
     return { code: text(obj.error_code, secret), message: text(obj.error_msg, secret) };
   }
   for (const value of Object.values(obj)) {
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    if (isPlainObject(value)) {
       const inner = value as Record<string, unknown>;
       if ('code' in inner || 'message' in inner) return { code: text(inner.code, secret), message: text(inner.message, secret) };
     }

@@ -53,9 +53,12 @@ export class SdrsTimeoutError extends SdrsError {
 /** An answer that cannot be used: not JSON, truncated, oversized, or missing what the call needs. */
 export class SdrsBadResponseError extends SdrsError {
   readonly status: number | undefined;
-  constructor(operation: string, detail: string, status?: number, options?: { cause?: unknown }) {
+  /** The status is SDRS's own error status (a 5xx without an envelope), counted as such in metrics. */
+  readonly upstreamStatus: boolean;
+  constructor(operation: string, detail: string, status?: number, options?: { cause?: unknown; upstreamStatus?: boolean }) {
     super('bad_response', operation, `SDRS gave an unusable answer to ${operation}: ${detail}`, options);
     this.name = 'SdrsBadResponseError';
     this.status = status;
+    this.upstreamStatus = options?.upstreamStatus === true;
   }
 }

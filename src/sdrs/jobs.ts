@@ -2,8 +2,8 @@
 // until the deadline. A failed poll (SDRS briefly unreachable, a 5xx) does not lose the job: the
 // gateway keeps polling until the deadline, because the job itself is still running in SDRS.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallContext, SdrsClient } from './client.ts';
-import { getJob, type SdrsJob } from './api.ts';
+import { getJob } from './api.ts';
+import type { CallContext, SdrsJob, SdrsTransport } from './types.ts';
 import { SdrsError, SdrsHttpError } from './errors.ts';
 
 export interface JobWaitOptions {
@@ -17,7 +17,7 @@ export type JobResult =
   | { outcome: 'fail'; job: SdrsJob }
   | { outcome: 'timeout'; lastStatus: string | undefined; lastError: SdrsError | undefined };
 
-export async function waitForJob(client: SdrsClient, ctx: CallContext, projectId: string, jobId: string, opts: JobWaitOptions): Promise<JobResult> {
+export async function waitForJob(client: SdrsTransport, ctx: CallContext, projectId: string, jobId: string, opts: JobWaitOptions): Promise<JobResult> {
   const deadline = performance.now() + opts.timeoutMs;
   let interval = opts.intervalMs;
   let lastStatus: string | undefined;

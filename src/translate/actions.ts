@@ -11,13 +11,13 @@
 // - Reprotect also runs on `available` (the legacy user guide's precondition) where SDRS treats
 //   start-server-group as plain enable; sync refuses `failed-over` and points at reprotect, because
 //   SDRS would silently turn that start into a reprotect.
-import { LegacyError } from '../legacy/errors.ts';
+import { E } from '../errors.ts';
 
 export const ACTION_NAMES = ['sync', 'stop', 'failover', 'reverse', 'reprotect', 'extend'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
-/** The subset of an SDRS protection group (`server_group`) the planner reads. */
-export interface SdrsGroup {
+/** The subset of an SDRS protection group (`server_group`) the planner reads (structural: any SDRS group fits). */
+export interface GroupState {
   id: string;
   status: string;
   priority_station?: string | null;
@@ -25,7 +25,7 @@ export interface SdrsGroup {
 }
 
 /** The subset of an SDRS replication pair the planner reads. */
-export interface SdrsPair {
+export interface PairState {
   id: string;
   status: string;
   server_group_id?: string;
@@ -33,9 +33,9 @@ export interface SdrsPair {
   [field: string]: unknown;
 }
 
-/** One SDRS request, relative to /v1/{project_id}. */
-export interface SdrsCall {
-  method: 'POST';
+/** One planned SDRS request, relative to /v1/{project_id} (structurally an SDRS request). */
+export interface PlannedCall {
+  method: 'POST' | 'PUT' | 'DELETE';
   path: string;
   /** Closed-set label for upstream metrics. */
   operation: string;
@@ -46,7 +46,7 @@ export interface SdrsCall {
 
 export type ActionPlan =
   | { kind: 'noop'; action: ActionName; reason: string }
-  | { kind: 'calls'; action: ActionName; calls: SdrsCall[] };
+  | { kind: 'calls'; action: ActionName; calls: PlannedCall[] };
 
 interface BaseRule {
   name: ActionName;
@@ -65,7 +65,7 @@ export interface GroupActionRule extends BaseRule {
   /** Added to the 400 message when the status allows neither. */
   refusalHint: string;
   /** The SDRS action value; may depend on the group (reverse needs the opposite site). */
-  sdrsValue(group: SdrsGroup): Record<string, unknown>;
+  sdrsValue(group: GroupState): Record<string, unknown>;
 }
 
 export interface PairFanoutRule extends BaseRule {
@@ -163,29 +163,21 @@ export function groupOperation(rule: GroupActionRule): string {
   return rule.sdrsKey.replaceAll('-', '_');
 }
 
-function oppositeStation(group: SdrsGroup): 'source' | 'target' {
+function oppositeStation(group: GroupState): 'source' | 'target' {
   if (group.priority_station === 'source') return 'target';
   if (group.priority_station === 'target') return 'source';
   // Without a readable current site the swap direction is unknowable; guessing could move
   // production the wrong way, so refuse instead.
-  throw new LegacyError(
-    502,
-    'sdrs_bad_response',
-    `SDRS reported priority_station ${JSON.stringify(group.priority_station ?? null)} for protection group ${group.id}; expected "source" or "target", cannot compute the switchover direction`,
-  );
+  throw E.sdrs_bad_response(`SDRS reported priority_station ${JSON.stringify(group.priority_station ?? null)} for protection group ${group.id}; expected "source" or "target", cannot compute the switchover direction`);
 }
 
 /** Plans a group-level action from the group's current SDRS state. */
-export function planGroupAction(rule: GroupActionRule, group: SdrsGroup): ActionPlan {
+export function planGroupAction(rule: GroupActionRule, group: GroupState): ActionPlan {
   if (rule.noopWhen.includes(group.status)) {
     return { kind: 'noop', action: rule.name, reason: `protection group is already ${group.status}` };
   }
   if (!rule.runWhen.includes(group.status)) {
-    throw new LegacyError(
-      400,
-      'invalid_state',
-      `Cannot ${rule.legacyKey} on replication consistency group ${group.id}: its SDRS protection group status is ${group.status}; ${rule.refusalHint}.`,
-    );
+    throw E.invalid_state(`${rule.legacyKey} on replication consistency group ${group.id}`, `its SDRS protection group status is ${group.status}; ${rule.refusalHint}`);
   }
   return {
     kind: 'calls',
@@ -212,25 +204,25 @@ export interface ExtendRequestItem {
  * call, so a predictable failure never leaves half the pairs grown: membership, duplicates, pair
  * status, and growth (new_size must exceed the current size, as EVS.1015 demands for disks).
  */
-export function planExtend(rule: PairFanoutRule, groupId: string, items: readonly ExtendRequestItem[], groupPairs: readonly SdrsPair[]): ActionPlan {
+export function planExtend(rule: PairFanoutRule, groupId: string, items: readonly ExtendRequestItem[], groupPairs: readonly PairState[]): ActionPlan {
   const pairs = new Map(groupPairs.map((p) => [p.id, p]));
   const seen = new Set<string>();
-  const calls: SdrsCall[] = [];
+  const calls: PlannedCall[] = [];
   for (const item of items) {
     if (seen.has(item.id)) {
-      throw new LegacyError(400, 'invalid_value', `Invalid os-extend-replication-volumes: replication ${item.id} is listed more than once.`);
+      throw E.invalid_value(rule.legacyKey, `replication ${item.id} is listed more than once`);
     }
     seen.add(item.id);
     const pair = pairs.get(item.id);
     if (!pair) {
-      throw new LegacyError(400, 'invalid_value', `Invalid os-extend-replication-volumes: replication ${item.id} does not belong to replication consistency group ${groupId}; no pair was extended.`);
+      throw E.invalid_value(rule.legacyKey, `replication ${item.id} does not belong to replication consistency group ${groupId}; no pair was extended`);
     }
     if (!rule.pairRunWhen.includes(pair.status)) {
-      throw new LegacyError(400, 'invalid_state', `Cannot extend replication ${item.id}: its SDRS status is ${pair.status}; extend needs ${rule.pairRunWhen.join(', ')}. No pair was extended.`);
+      throw E.invalid_state(`extend replication ${item.id}`, `its SDRS status is ${pair.status}; extend needs ${rule.pairRunWhen.join(', ')}. No pair was extended`);
     }
     const current = Number(pair.record_metadata?.volume_size);
     if (Number.isFinite(current) && item.new_size <= current) {
-      throw new LegacyError(400, 'invalid_value', `Invalid os-extend-replication-volumes: new_size ${item.new_size} of replication ${item.id} must be greater than its current size ${current} GB. No pair was extended.`);
+      throw E.invalid_value(rule.legacyKey, `new_size ${item.new_size} of replication ${item.id} must be greater than its current size ${current} GB. No pair was extended`);
     }
     calls.push({
       method: 'POST',

@@ -9,7 +9,7 @@
 //   connection refused / reset before an answer / DNS failure                         -> 503
 //   no answer within SDRS_TIMEOUT_MS                                                  -> 504
 // The gateway never answers 500 for an upstream fault: 500 would tell the client our code broke.
-import { LegacyError } from '../legacy/errors.ts';
+import { E, type GatewayError } from '../errors.ts';
 
 export const SDRS_NOT_FOUND_CODES: ReadonlySet<string> = new Set(['SDRS.1013', 'SDRS.1608', 'SDRS.1320', 'SDRS.1902']);
 
@@ -30,35 +30,34 @@ export interface FailureSubject {
   id: string;
 }
 
-export function legacyErrorFromSdrs(err: SdrsFailureLike, subject?: FailureSubject): LegacyError {
+export function legacyErrorFromSdrs(err: SdrsFailureLike, subject?: FailureSubject): GatewayError {
   switch (err.kind) {
     case 'timeout':
-      return new LegacyError(504, 'sdrs_timeout', `SDRS did not answer ${err.operation} in time${err.timeoutMs ? ` (${err.timeoutMs} ms)` : ''}; the request may or may not have taken effect, check the resource status before retrying.`);
+      return E.sdrs_timeout(err.operation, err.timeoutMs ? ` (${err.timeoutMs} ms)` : '');
     case 'unavailable':
-      return new LegacyError(503, 'sdrs_unavailable', `SDRS is unavailable (${err.operation} could not connect); retry later.`, { 'Retry-After': '5' });
+      return E.sdrs_unavailable(err.operation);
     case 'bad_response':
-      return new LegacyError(502, 'sdrs_bad_response', `${err.message}.`);
+      return E.sdrs_bad_response(err.message);
     case 'http':
       return fromHttp(err, subject);
   }
 }
 
-function fromHttp(err: SdrsFailureLike, subject: FailureSubject | undefined): LegacyError {
+function fromHttp(err: SdrsFailureLike, subject: FailureSubject | undefined): GatewayError {
   const status = err.status ?? 502;
   const code = err.code;
   const detail = `${err.sdrsMessage ?? 'no message'} (SDRS ${code ?? 'no code'}, HTTP ${status})`;
   if (status === 404 || (status === 400 && code !== undefined && SDRS_NOT_FOUND_CODES.has(code))) {
-    const what = subject ? `${subject.kind} ${subject.id} could not be found` : 'resource could not be found';
-    return new LegacyError(404, 'not_found', `The ${what}: ${detail}.`);
+    return E.not_found(subject ? `${subject.kind} ${subject.id}` : 'resource', detail);
   }
   // A 1xx/3xx final answer (e.g. a redirect to a login page, never followed) is not SDRS refusing
   // the client's request: 502, not the 400 it fell through to. Found by test/faults/broken-upstream.test.ts.
-  if (status >= 500 || status < 400) return new LegacyError(502, 'sdrs_error', `SDRS failed ${err.operation}: ${detail}.`);
-  if (status === 401) return new LegacyError(401, 'sdrs_unauthorized', `SDRS rejected the token: ${detail}.`);
-  if (status === 403) return new LegacyError(403, 'sdrs_forbidden', `SDRS refused access: ${detail}.`);
-  if (status === 429) return new LegacyError(413, 'sdrs_throttled', `SDRS is throttling requests: ${detail}.`, { 'Retry-After': retryAfter(err.retryAfter) });
-  if (status === 409) return new LegacyError(409, 'sdrs_conflict', `SDRS refused ${err.operation}: ${detail}.`);
-  return new LegacyError(400, 'sdrs_refused', `SDRS refused ${err.operation}: ${detail}.`);
+  if (status >= 500 || status < 400) return E.sdrs_error(err.operation, detail);
+  if (status === 401) return E.sdrs_unauthorized(detail);
+  if (status === 403) return E.sdrs_forbidden(detail);
+  if (status === 429) return E.sdrs_throttled(detail).withHeaders({ 'Retry-After': retryAfter(err.retryAfter) });
+  if (status === 409) return E.sdrs_conflict(err.operation, detail);
+  return E.sdrs_refused(err.operation, detail);
 }
 
 /**
@@ -79,13 +78,13 @@ function retryAfter(value: string | undefined): string {
  * SDRS.10xx-18xx group/instance/pair/disk refusals) are the client's to fix: 400. Anything else
  * (SDRS.0nnn internal codes, downstream EVS/ECS codes, no code) failed inside the cloud: 502.
  */
-export function legacyErrorFromJobFailure(operation: string, jobId: string, errorCode: string | null | undefined, failReason: string | null | undefined): LegacyError {
+export function legacyErrorFromJobFailure(operation: string, jobId: string, errorCode: string | null | undefined, failReason: string | null | undefined): GatewayError {
   const clientSide = typeof errorCode === 'string' && /^SDRS\.(02\d\d|1[0-8]\d\d)$/.test(errorCode);
   const status = clientSide ? 400 : 502;
   const reason = typeof failReason === 'string' && failReason.length > 0 ? failReason.slice(0, 512) : 'no reason given';
-  return new LegacyError(status, 'job_failed', `SDRS job ${jobId} (${operation}) failed: ${reason} (error_code ${errorCode ?? 'none'}).`);
+  return E.job_failed(jobId, operation, reason, errorCode ?? 'none').withStatus(status);
 }
 
-export function legacyErrorFromJobTimeout(operation: string, jobId: string, timeoutMs: number, lastStatus: string | undefined): LegacyError {
-  return new LegacyError(504, 'job_timeout', `SDRS job ${jobId} (${operation}) did not finish within ${timeoutMs} ms (last status ${lastStatus ?? 'unknown'}); it keeps running in SDRS, poll the group for its outcome.`);
+export function legacyErrorFromJobTimeout(operation: string, jobId: string, timeoutMs: number, lastStatus: string | undefined): GatewayError {
+  return E.job_timeout(jobId, operation, timeoutMs, lastStatus ?? 'unknown');
 }

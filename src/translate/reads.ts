@@ -5,7 +5,7 @@
 // Every field keeps its legacy JSON type, because strongly typed clients (Go, Java) fail on a
 // number where they decode a string: progress, fault_level and record_metadata are strings,
 // volume_ids is a comma-joined string, replication_ids is an array, timestamps are strings or null.
-import { LegacyError } from '../legacy/errors.ts';
+import { E, ID_PATTERN } from '../errors.ts';
 import type { IdMapper } from './id-map.ts';
 
 export type SdrsObject = Record<string, unknown>;
@@ -43,6 +43,9 @@ const GROUP_STATUS_MAP: Readonly<Record<string, { status: string; replication: R
   deleting: { status: 'deleting', replication: 'agg' },
   'error-deleting': { status: 'error_deleting', replication: 'agg' },
 };
+
+/** Every SDRS protection-group status the gateway knows (sdrs notes: docs/sdrs-notes.md). */
+export const SDRS_GROUP_STATUSES: readonly string[] = Object.keys(GROUP_STATUS_MAP);
 
 /** Legacy group status filter -> the SDRS statuses that show as it. */
 export function sdrsStatusesForLegacyGroupStatus(legacy: string): string[] {
@@ -197,16 +200,16 @@ export interface ListQuery {
 function single(query: Record<string, unknown>, name: string): string | undefined {
   const v = query[name];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new LegacyError(400, 'invalid_query', `Invalid query parameter ${name}: given more than once or malformed.`);
+  if (typeof v !== 'string') throw E.invalid_query(`query parameter ${name}`, 'given more than once or malformed');
   return v;
 }
 
 function intParam(query: Record<string, unknown>, name: string, min: number, max: number, fallback: number): number {
   const v = single(query, name);
   if (v === undefined) return fallback;
-  if (!/^\d{1,10}$/.test(v)) throw new LegacyError(400, 'invalid_query', `Invalid query parameter ${name}: ${name} param must be an integer.`);
+  if (!/^\d{1,10}$/.test(v)) throw E.invalid_query(`query parameter ${name}`, `${name} param must be an integer`);
   const n = Number(v);
-  if (n < min || n > max) throw new LegacyError(400, 'invalid_query', `Invalid query parameter ${name}: must be between ${min} and ${max}.`);
+  if (n < min || n > max) throw E.invalid_query(`query parameter ${name}`, `must be between ${min} and ${max}`);
   return n;
 }
 
@@ -215,24 +218,24 @@ const FILTER_VALUE = /^[\x20-\x7e]{0,255}$/;
 /** Parses and validates the legacy list query (unknown parameter names are ignored, as Cinder did). */
 export function parseListQuery(query: Record<string, unknown>, kind: 'groups' | 'pairs'): ListQuery {
   const sortKey = single(query, 'sort_key') ?? 'created_at';
-  if (!(SORT_KEYS as readonly string[]).includes(sortKey)) throw new LegacyError(400, 'invalid_query', `Invalid sort_key: expected one of ${SORT_KEYS.join(', ')}.`);
+  if (!(SORT_KEYS as readonly string[]).includes(sortKey)) throw E.invalid_query('sort_key', `expected one of ${SORT_KEYS.join(', ')}`);
   const sortDir = single(query, 'sort_dir') ?? 'desc';
-  if (sortDir !== 'asc' && sortDir !== 'desc') throw new LegacyError(400, 'invalid_query', 'Invalid sort_dir: expected desc or asc.');
+  if (sortDir !== 'asc' && sortDir !== 'desc') throw E.invalid_query('sort_dir', 'expected desc or asc');
   const marker = single(query, 'marker');
-  if (marker !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(marker)) throw new LegacyError(400, 'invalid_query', 'Invalid filter marker: expected the id of an item of the previous page.');
+  if (marker !== undefined && !ID_PATTERN.test(marker)) throw E.invalid_query('filter marker', 'expected the id of an item of the previous page');
   const changesSince = single(query, 'changes-since');
-  if (changesSince !== undefined && Number.isNaN(Date.parse(changesSince))) throw new LegacyError(400, 'invalid_query', 'Invalid changes-since: expected an ISO 8601 time.');
+  if (changesSince !== undefined && Number.isNaN(Date.parse(changesSince))) throw E.invalid_query('changes-since', 'expected an ISO 8601 time');
   const filters: Record<string, string> = {};
   for (const name of kind === 'groups' ? GROUP_FILTERS : PAIR_FILTERS) {
     const v = single(query, name);
     if (v === undefined) continue;
-    if (!FILTER_VALUE.test(v)) throw new LegacyError(400, 'invalid_query', `Invalid query parameter ${name}: at most 255 printable ASCII characters.`);
+    if (!FILTER_VALUE.test(v)) throw E.invalid_query(`query parameter ${name}`, 'at most 255 printable ASCII characters');
     filters[name] = v;
   }
   const statuses: readonly string[] = kind === 'groups' ? LEGACY_GROUP_STATUSES : LEGACY_PAIR_STATUSES;
-  if (filters.status !== undefined && !statuses.includes(filters.status)) throw new LegacyError(400, 'invalid_query', `Invalid status filter: expected one of ${statuses.join(', ')}.`);
+  if (filters.status !== undefined && !statuses.includes(filters.status)) throw E.invalid_query('status filter', `expected one of ${statuses.join(', ')}`);
   if (filters.replication_status !== undefined && !(LEGACY_REPLICATION_STATUSES as readonly string[]).includes(filters.replication_status)) {
-    throw new LegacyError(400, 'invalid_query', `Invalid replication_status filter: expected one of ${LEGACY_REPLICATION_STATUSES.join(', ')}.`);
+    throw E.invalid_query('replication_status filter', `expected one of ${LEGACY_REPLICATION_STATUSES.join(', ')}`);
   }
   return {
     limit: intParam(query, 'limit', 1, 1000, 1000),
@@ -293,51 +296,8 @@ export function applyListQuery<T extends Record<string, unknown>>(items: readonl
   });
   if (q.marker !== undefined) {
     const at = out.findIndex((item) => item.id === q.marker);
-    if (at < 0) throw new LegacyError(400, 'invalid_query', `Invalid filter marker: ${q.marker} is not in the listing.`);
+    if (at < 0) throw E.invalid_query('filter marker', `${q.marker} is not in the listing`);
     out = out.slice(at + 1);
   }
   return out.slice(q.offset, q.offset + q.limit);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The read routes, described for the translate CLI.
-
-const GROUP_ONE = /^\/v2\/([^/]+)\/os-vendor-replication-consistency-groups\/([^/]+)\/?$/;
-const GROUP_LIST = /^\/v2\/([^/]+)\/os-vendor-replication-consistency-groups\/?$/;
-const PAIR_ONE = /^\/v2\/([^/]+)\/os-vendor-replications\/([^/]+)\/?$/;
-const PAIR_LIST = /^\/v2\/([^/]+)\/os-vendor-replications\/?$/;
-
-export function planRead(method: string, path: string, query: URLSearchParams, idMap: IdMapper, passthrough: boolean): Record<string, unknown> {
-  const m1 = GROUP_ONE.exec(path);
-  const m2 = GROUP_LIST.exec(path);
-  const m3 = PAIR_ONE.exec(path);
-  const m4 = PAIR_LIST.exec(path);
-  const matched = m1 ?? m2 ?? m3 ?? m4;
-  if (matched && method !== 'GET') {
-    // Mirrors the gateway: legacy writes with no SDRS equivalent are 501, other methods 405.
-    const writes: Record<string, boolean> = { POST: Boolean(m2 || m4), PUT: Boolean(m1), DELETE: Boolean(m1 || m3) };
-    if (writes[method]) throw new LegacyError(501, 'not_translated', 'This legacy write is not available through the EVS-to-SDRS gateway (no SDRS equivalent); see the gateway\'s 501 message for the SDRS call to use.');
-    throw new LegacyError(405, 'bad_method', 'Method not allowed on this legacy resource.');
-  }
-  if (matched) {
-    const project = decodeURIComponent(matched[1]!);
-    const id = (m1 ?? m3)?.[2];
-    if (!/^[A-Za-z0-9-]{1,64}$/.test(project) || (id !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(decodeURIComponent(id)))) {
-      throw new LegacyError(400, 'invalid_id', 'Invalid id in the path: expected 1 to 64 characters from A-Z, a-z, 0-9 and \'-\'.');
-    }
-    parseListQuery(Object.fromEntries(query), m2 || m4 ? (m2 ? 'groups' : 'pairs') : 'groups');
-    const base = `/v1/${project}`;
-    if (m1) {
-      const g = idMap.groupToSdrs(decodeURIComponent(id!));
-      return { action: 'get_group', reads: [`GET ${base}/server-groups/${g}`, `GET ${base}/replications?server_group_id=${g}&limit=1000&offset=0`], depends_on_status: false };
-    }
-    if (m2) return { action: 'list_groups', reads: [`GET ${base}/server-groups?limit=1000&offset=0 (every page)`, `GET ${base}/replications?limit=1000&offset=0 (every page)`], note: 'filters, sorting, marker and paging are applied by the gateway' };
-    if (m3) {
-      const p = idMap.pairToSdrs(decodeURIComponent(id!));
-      return { action: 'get_pair', reads: [`GET ${base}/replications/${p}`, `GET ${base}/server-groups/{server_group_id of the pair}`], depends_on_status: false };
-    }
-    return { action: 'list_pairs', reads: [`GET ${base}/replications?limit=1000&offset=0 (every page)`, `GET ${base}/server-groups?limit=1000&offset=0 (every page)`], note: 'filters, sorting, marker and paging are applied by the gateway' };
-  }
-  if (passthrough) return { action: 'passthrough', passthrough: { method, path, note: 'forwarded unchanged to EVS_ENDPOINT' } };
-  throw new LegacyError(404, 'no_route', 'No such legacy API resource, and passthrough to EVS is not configured (set EVS_ENDPOINT to forward other EVS requests).');
 }

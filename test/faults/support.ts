@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
-import { FAULT_NAMES } from '../../src/legacy/errors.ts';
+import { FAULT_NAMES } from '../../src/errors.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 
 export interface Fault {

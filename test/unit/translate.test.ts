@@ -7,7 +7,7 @@ import { legacyErrorFromJobFailure, legacyErrorFromSdrs } from '../../src/transl
 import { createIdMapper } from '../../src/translate/id-map.ts';
 import { aggregateReplicationStatus, applyListQuery, legacyTimestamp, parseListQuery, sdrsStatusesForLegacyGroupStatus, toLegacyGroup, toLegacyPair } from '../../src/translate/reads.ts';
 import { parseSdrsErrorBody } from '../../src/sdrs/envelope.ts';
-import { LegacyError } from '../../src/legacy/errors.ts';
+import { GatewayError } from '../../src/errors.ts';
 
 const ids = createIdMapper();
 
@@ -41,7 +41,7 @@ describe('the action table', () => {
 
   it('reverse refuses to guess when priority_station is unreadable', () => {
     const rule = ruleForKey('os-reverse-replication-consistency-group') as GroupActionRule;
-    assert.throws(() => planGroupAction(rule, { id: 'g', status: 'protected', priority_station: null }), (e: unknown) => e instanceof LegacyError && e.status === 502);
+    assert.throws(() => planGroupAction(rule, { id: 'g', status: 'protected', priority_station: null }), (e: unknown) => e instanceof GatewayError && e.status === 502);
   });
 
   it('plans encode ids into the SDRS path', () => {

@@ -10,8 +10,8 @@ import reverseSchema from '../../schemas/legacy/os-reverse-replication-consisten
 import stopSchema from '../../schemas/legacy/os-stop-replication-consistency-group.json' with { type: 'json' };
 import syncSchema from '../../schemas/legacy/os-sync-replication-consistency-group.json' with { type: 'json' };
 import { LEGACY_ACTION_KEYS, ruleForKey, type ActionRule } from '../translate/actions.ts';
-import { LegacyError } from './errors.ts';
-import { describeUserText } from './request.ts';
+import { E, quoteUserText } from '../errors.ts';
+import { isPlainObject } from '../json.ts';
 
 /** The JSON Schema of each action body, by legacy key; also feeds the OpenAPI document. */
 export const ACTION_SCHEMAS: Readonly<Record<string, object>> = {
@@ -35,10 +35,6 @@ export interface ValidatedAction {
 
 const EXPECTED = `expected exactly one of: ${LEGACY_ACTION_KEYS.join(', ')}`;
 
-function isPlainObject(body: unknown): body is Record<string, unknown> {
-  return body !== null && typeof body === 'object' && !Array.isArray(body);
-}
-
 /** The action a body names, if it names exactly one known action; for metric labels of refusals. */
 export function identifyAction(body: unknown): ActionRule | undefined {
   if (!isPlainObject(body)) return undefined;
@@ -49,22 +45,22 @@ export function identifyAction(body: unknown): ActionRule | undefined {
 export function validateActionBody(body: unknown): ValidatedAction {
   if (!isPlainObject(body)) {
     const got = body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
-    throw new LegacyError(400, 'not_object', `Malformed request body: got ${got}; the body must be a JSON object with one action key (${EXPECTED}).`);
+    throw E.not_object(got, EXPECTED);
   }
   const keys = Object.keys(body);
-  if (keys.length === 0) throw new LegacyError(400, 'key_count', `Malformed request body: no action key; ${EXPECTED}.`);
+  if (keys.length === 0) throw E.key_count('no action key', EXPECTED);
   if (keys.length > 1) {
-    const shown = keys.slice(0, 5).map((k) => describeUserText(k)).join(', ');
+    const shown = keys.slice(0, 5).map((k) => quoteUserText(k)).join(', ');
     // The extend page's parameter table shows `replications` beside the action key; the example
     // (and every client) nests it. Say so instead of only "too many keys".
     const hint = keys.includes('os-extend-replication-volumes') && keys.includes('replications') ? ' Put "replications" inside "os-extend-replication-volumes".' : '';
-    throw new LegacyError(400, 'key_count', `Malformed request body: too many body keys (${keys.length}: ${shown}${keys.length > 5 ? ', …' : ''}); ${EXPECTED}.${hint}`);
+    throw E.key_count(`too many body keys (${keys.length}: ${shown}${keys.length > 5 ? ', …' : ''})`, EXPECTED, hint);
   }
   const key = keys[0]!;
   const rule = ruleForKey(key);
-  if (!rule) throw new LegacyError(400, 'unknown_action', `Unknown action ${describeUserText(key)}; ${EXPECTED}.`);
+  if (!rule) throw E.unknown_action(quoteUserText(key), EXPECTED);
   const validate = VALIDATORS.get(key)!;
-  if (!validate(body)) throw new LegacyError(400, 'invalid_value', `Invalid ${key}: ${describeAjvError(key, validate.errors?.[0])}.`);
+  if (!validate(body)) throw E.invalid_value(key, describeAjvError(key, validate.errors?.[0]));
   return { rule, value: body[key] };
 }
 
@@ -84,7 +80,7 @@ function describeAjvError(key: string, error: ErrorObject | undefined): string {
   }
   switch (error.keyword) {
     case 'additionalProperties':
-      return `${where} has an unexpected field ${describeUserText(String((error.params as { additionalProperty: string }).additionalProperty))}`;
+      return `${where} has an unexpected field ${quoteUserText(String((error.params as { additionalProperty: string }).additionalProperty))}`;
     case 'required':
       return `${where} is missing the required field "${(error.params as { missingProperty: string }).missingProperty}"`;
     case 'type':

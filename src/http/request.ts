@@ -1,11 +1,10 @@
-// Per-request facts every legacy handler needs: the validated ids, the token, the request id.
+// Per-request facts every legacy handler needs: the validated ids, the caller's credential, the
+// request id, and what the access log and metrics read once the answer is sent.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { E, ID_PATTERN, quoteUserText, type ErrorCode } from '../errors.ts';
 import type { MetricAction } from '../observability/metrics.ts';
-import { LegacyError } from './errors.ts';
 
-/** Ids the gateway accepts in paths: also what it will put in SDRS paths, so nothing else passes. */
-export const ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
 // A client's X-Request-Id is echoed and forwarded, so it is held to a safe charset and length.
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -18,14 +17,14 @@ export interface RequestState {
   groupId?: string;
   jobIds: string[];
   outcome?: string;
-  errorReason?: string;
+  errorCode?: ErrorCode;
   token?: string;
 }
 
-/** Path parameters of a legacy route, as matched (src/legacy/routes.ts or Express). */
+/** Path parameters of a legacy route, as matched by src/http/router.ts. */
 export type RouteParams = Readonly<Record<string, string | undefined>>;
 
-/** A legacy route handler: plain node:http objects, so the hot path needs no Express. */
+/** A legacy route handler: plain node:http objects, no framework on the hot path. */
 export type LegacyHandler = (req: IncomingMessage, res: ServerResponse, params: RouteParams, query: string) => Promise<void>;
 
 // The state rides on the response under a symbol: one property, no per-request `locals` object,
@@ -33,15 +32,15 @@ export type LegacyHandler = (req: IncomingMessage, res: ServerResponse, params: 
 const STATE = Symbol('evs-sdrs-gateway.request-state');
 type WithState = ServerResponse & { [STATE]?: RequestState };
 
-export function newRequestState(req: IncomingMessage, res: ServerResponse): RequestState {
+export function newRequestState(req: IncomingMessage, res: ServerResponse, action: MetricAction = 'unknown'): RequestState {
   const given = req.headers['x-request-id'];
   const requestId = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : `req-${randomUUID()}`;
-  const state: RequestState = { requestId, startedAt: performance.now(), action: 'unknown', jobIds: [] };
+  const state: RequestState = { requestId, startedAt: performance.now(), action, jobIds: [] };
   (res as WithState)[STATE] = state;
   return state;
 }
 
-/** The state of a request that went through the gateway's request start (always, for legacy routes). */
+/** The state of a request that went through the request tracker (always, for legacy routes). */
 export function requestState(res: ServerResponse): RequestState {
   return (res as WithState)[STATE]!;
 }
@@ -51,11 +50,10 @@ export function maybeRequestState(res: ServerResponse): RequestState | undefined
   return (res as WithState)[STATE];
 }
 
-/** A path id, checked against ID_PATTERN; `label` names it in the error. */
+/** A path id, checked against the id rule; `label` names it in the error. */
 export function pathId(value: unknown, label: string): string {
   if (typeof value === 'string' && ID_PATTERN.test(value)) return value;
-  const shown = typeof value === 'string' ? describeUserText(value) : 'missing';
-  throw new LegacyError(400, 'invalid_id', `Invalid ${label} ${shown}: expected 1 to 64 characters from A-Z, a-z, 0-9 and '-'.`);
+  throw E.invalid_id(label, typeof value === 'string' ? quoteUserText(value) : 'missing');
 }
 
 /** The caller's token; legacy 401 without one. It is forwarded to SDRS and never logged. */
@@ -65,17 +63,8 @@ export function authToken(req: IncomingMessage): string {
   // credential is refused before any SDRS call. Found by test/fuzz/headers.test.ts.
   let given = 0;
   for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'x-auth-token') given++;
-  if (given > 1) throw new LegacyError(401, 'missing_token', `Authentication required: exactly one X-Auth-Token header is allowed, got ${given}.`);
+  if (given > 1) throw E.missing_token(`exactly one X-Auth-Token header is allowed, got ${given}`);
   const token = req.headers['x-auth-token'];
   if (typeof token === 'string' && token.trim().length > 0) return token.trim();
-  throw new LegacyError(401, 'missing_token', 'Authentication required: the X-Auth-Token header is missing or empty.');
-}
-
-/**
- * User-supplied text quoted for an error message: JSON-quoted (so CR/LF and quotes cannot break the
- * message), control characters escaped, and capped so a huge value cannot bloat the answer.
- */
-export function describeUserText(value: string, max = 64): string {
-  const cut = value.length > max ? `${value.slice(0, max)}…` : value;
-  return JSON.stringify(cut).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  throw E.missing_token('the X-Auth-Token header is missing or empty');
 }

@@ -7,13 +7,12 @@
 // before routing (see server.ts).
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { readFileSync } from 'node:fs';
-import { getCACertificates } from 'node:tls';
 import { createProxyMiddleware } from 'http-proxy-middleware';
-import { LegacyError } from './legacy/errors.ts';
-import { requestState } from './legacy/request.ts';
-import { sendLegacyError } from './legacy/respond.ts';
-import type { Metrics } from './observability/metrics.ts';
+import { E, type GatewayError } from '../errors.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { caWithExtra, classifyTransportCode } from '../transport.ts';
+import { requestState } from './request.ts';
+import { sendLegacyError } from './respond.ts';
 
 export interface PassthroughOptions {
   endpoint: string;
@@ -40,8 +39,6 @@ function stripHopByHop(connection: string | string[] | undefined, remove: (name:
   }
 }
 
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EHOSTDOWN']);
-
 interface ProxyTiming {
   started: number;
   timedOut: boolean;
@@ -62,15 +59,14 @@ export interface Passthrough {
 export function createPassthrough(opts: PassthroughOptions): Passthrough {
   const target = new URL(opts.endpoint);
   const https = target.protocol === 'https:';
-  // EVS_CA_FILE adds trust anchors; a bare `ca` would replace Node's default roots, so they are
-  // listed too (README: "extra CA certificates"). Found by test/security/tls-extra-ca.test.ts.
-  const ca = opts.caFile ? [...getCACertificates('default'), readFileSync(opts.caFile, 'utf8')] : undefined;
+  // EVS_CA_FILE adds trust anchors to Node's default roots.
+  const ca = caWithExtra(opts.caFile);
   const agent = https
     ? new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, ...(ca ? { ca } : {}) })
     : new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
   // The timing of a proxied request rides on the request itself (not in a gateway-wide WeakMap:
   // long-lived collections of in-flight objects cost a third of the throughput in GC, see
-  // IN_FLIGHT in server.ts).
+  // src/http/request-tracker.ts).
   const timingOf = (req: IncomingMessage): ProxyTiming | undefined => (req as TimedRequest)[TIMING];
 
   const finish = (req: IncomingMessage, code: string): void => {
@@ -121,14 +117,9 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
       error(err: Error, req: IncomingMessage, res: ServerResponse | import('node:net').Socket) {
         const t = timingOf(req);
         const code = (err as NodeJS.ErrnoException).code ?? '';
-        let legacy: LegacyError;
-        if (t?.timedOut || code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') {
-          legacy = new LegacyError(504, 'evs_timeout', `EVS did not answer within ${opts.timeoutMs} ms.`);
-        } else if (UNAVAILABLE.has(code)) {
-          legacy = new LegacyError(503, 'evs_unavailable', `EVS is unavailable (${code}); retry later.`, { 'Retry-After': '5' });
-        } else {
-          legacy = new LegacyError(502, 'evs_bad_response', `EVS gave an unusable answer (${code || 'protocol error'}).`);
-        }
+        const failure = t?.timedOut ? 'timeout' : classifyTransportCode(code);
+        const legacy: GatewayError =
+          failure === 'timeout' ? E.evs_timeout(opts.timeoutMs) : failure === 'unreachable' ? E.evs_unavailable(code) : E.evs_bad_response(code || 'protocol error');
         finish(req, String(legacy.status));
         const response = res as ServerResponse;
         if (typeof response.setHeader !== 'function' || response.headersSent) {

@@ -2,51 +2,38 @@
 // Each is built from SDRS objects by the pure functions in src/translate/reads.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
-import type { Metrics } from '../observability/metrics.ts';
+import { ID_PATTERN } from '../errors.ts';
 import { getGroup, getPair, listAll, listGroupPairs } from '../sdrs/api.ts';
-import type { CallContext, SdrsClient } from '../sdrs/client.ts';
+import type { SdrsTransport } from '../sdrs/types.ts';
 import type { IdMapper } from '../translate/id-map.ts';
 import type { FailureSubject } from '../translate/errors.ts';
 import { applyListQuery, parseListQuery, toLegacyGroup, toLegacyPair, type SdrsObject } from '../translate/reads.ts';
-import { authToken, pathId, requestState, type LegacyHandler, type RouteParams } from './request.ts';
+import { beginLegacyCall } from './call.ts';
+import type { LegacyHandler, RouteParams } from './request.ts';
 import { sendJson } from './respond.ts';
 import { sdrsStep } from './sdrs-step.ts';
 
 export interface ReadDeps {
-  sdrs: SdrsClient;
+  sdrs: SdrsTransport;
   idMap: IdMapper;
-  metrics: Metrics;
-}
-
-
-function begin(req: IncomingMessage, res: ServerResponse, params: RouteParams, action: 'get_group' | 'list_groups' | 'get_pair' | 'list_pairs'): { projectId: string; ctx: CallContext } {
-  const state = requestState(res);
-  state.action = action;
-  const projectId = pathId(params.project_id, 'project_id');
-  state.projectId = projectId;
-  const token = authToken(req);
-  state.token = token;
-  return { projectId, ctx: { token, requestId: state.requestId } };
 }
 
 function groupsById(groups: readonly SdrsObject[]): Map<string, SdrsObject> {
   return new Map(groups.map((g) => [String(g.id), g]));
 }
 
-export function createReadHandlers({ sdrs, idMap }: ReadDeps): Record<'getGroup' | 'listGroups' | 'getPair' | 'listPairs', LegacyHandler> {
+export function createReadHandlers({ sdrs, idMap }: ReadDeps): Record<'get_group' | 'list_groups' | 'get_pair' | 'list_pairs', LegacyHandler> {
   return {
-    async getGroup(req: IncomingMessage, res: ServerResponse, params: RouteParams): Promise<void> {
-      const { projectId, ctx } = begin(req, res, params, 'get_group');
-      const legacyId = pathId(params.group_id, 'replication_consistency_group_id');
-      requestState(res).groupId = legacyId;
+    async get_group(req: IncomingMessage, res: ServerResponse, params: RouteParams): Promise<void> {
+      const { projectId, ctx, resourceId: legacyId } = beginLegacyCall(req, res, params, 'replication_consistency_group_id');
       const id = idMap.groupToSdrs(legacyId);
       const subject: FailureSubject = { kind: 'replication consistency group', id: legacyId };
       const [group, pairs] = await sdrsStep(subject, () => Promise.all([getGroup(sdrs, ctx, projectId, id), listGroupPairs(sdrs, ctx, projectId, id)]));
       sendJson(res, 200, { replication_consistency_group: toLegacyGroup(group, pairs, idMap) });
     },
 
-    async listGroups(req: IncomingMessage, res: ServerResponse, params: RouteParams, search: string): Promise<void> {
-      const { projectId, ctx } = begin(req, res, params, 'list_groups');
+    async list_groups(req: IncomingMessage, res: ServerResponse, params: RouteParams, search: string): Promise<void> {
+      const { projectId, ctx } = beginLegacyCall(req, res, params);
       const query = parseListQuery(parseQueryString(search) as Record<string, unknown>, 'groups');
       const [groups, pairs] = await sdrsStep(undefined, () =>
         Promise.all([listAll(sdrs, ctx, projectId, '/server-groups', 'server_groups', 'list_server_groups'), listAll(sdrs, ctx, projectId, '/replications', 'replications', 'list_replications')]),
@@ -68,9 +55,8 @@ export function createReadHandlers({ sdrs, idMap }: ReadDeps): Record<'getGroup'
       sendJson(res, 200, { replication_consistency_groups: applyListQuery(items, query, (item) => volumes.get(String(item.id)) ?? []) });
     },
 
-    async getPair(req: IncomingMessage, res: ServerResponse, params: RouteParams): Promise<void> {
-      const { projectId, ctx } = begin(req, res, params, 'get_pair');
-      const legacyId = pathId(params.replication_id, 'replication_id');
+    async get_pair(req: IncomingMessage, res: ServerResponse, params: RouteParams): Promise<void> {
+      const { projectId, ctx, resourceId: legacyId } = beginLegacyCall(req, res, params, 'replication_id');
       const subject: FailureSubject = { kind: 'replication', id: legacyId };
       const pair = await sdrsStep(subject, () => getPair(sdrs, ctx, projectId, idMap.pairToSdrs(legacyId)));
       const groupId = typeof pair.server_group_id === 'string' ? pair.server_group_id : undefined;
@@ -79,12 +65,12 @@ export function createReadHandlers({ sdrs, idMap }: ReadDeps): Record<'getGroup'
       sendJson(res, 200, { replication: toLegacyPair(pair, group, idMap) });
     },
 
-    async listPairs(req: IncomingMessage, res: ServerResponse, params: RouteParams, search: string): Promise<void> {
-      const { projectId, ctx } = begin(req, res, params, 'list_pairs');
+    async list_pairs(req: IncomingMessage, res: ServerResponse, params: RouteParams, search: string): Promise<void> {
+      const { projectId, ctx } = beginLegacyCall(req, res, params);
       const query = parseListQuery(parseQueryString(search) as Record<string, unknown>, 'pairs');
       const legacyGroup = query.filters.replication_consistency_group_id;
       // The one filter SDRS applies itself; the rest are applied here on the legacy shape.
-      const serverSide = legacyGroup !== undefined && /^[A-Za-z0-9-]{1,64}$/.test(legacyGroup) ? `server_group_id=${encodeURIComponent(idMap.groupToSdrs(legacyGroup))}` : '';
+      const serverSide = legacyGroup !== undefined && ID_PATTERN.test(legacyGroup) ? `server_group_id=${encodeURIComponent(idMap.groupToSdrs(legacyGroup))}` : '';
       const [pairs, groups] = await sdrsStep(undefined, () =>
         Promise.all([listAll(sdrs, ctx, projectId, '/replications', 'replications', 'list_replications', serverSide), listAll(sdrs, ctx, projectId, '/server-groups', 'server_groups', 'list_server_groups')]),
       );

@@ -1,9 +1,11 @@
 // GET /openapi.json: an OpenAPI 3.1 description of the legacy surface this gateway serves, built
-// from the same JSON Schemas the validator compiles (ACTION_SCHEMAS), so the two cannot drift.
+// from the route table (every row is an operation) and the JSON Schemas the validator compiles
+// (ACTION_SCHEMAS), so none of them can drift from what the gateway does.
+import { FAULT_NAMES } from '../errors.ts';
 import { ruleForKey } from '../translate/actions.ts';
-import { FAULT_NAMES } from './errors.ts';
-import { ACTION_SCHEMAS } from './validate.ts';
 import { VERSION } from '../version.ts';
+import { ROUTES, type TranslatedRouteName } from './route-table.ts';
+import { ACTION_SCHEMAS } from './validate.ts';
 
 type Json = Record<string, unknown>;
 
@@ -72,7 +74,47 @@ const PAIR = {
 };
 
 const json = (schema: Json, description: string) => ({ description, content: { 'application/json': { schema } } });
-const notTranslated = (summary: string) => ({ summary, parameters: [projectId, token], responses: { '501': fault(501, 'No SDRS equivalent; the message names the SDRS call to use') } });
+const list = (key: string, item: string, description: string) => json({ type: 'object', properties: { [key]: { type: 'array', items: { $ref: `#/components/schemas/${item}` } } } }, description);
+const one = (key: string, item: string, description: string) => json({ type: 'object', properties: { [key]: { $ref: `#/components/schemas/${item}` } } }, description);
+
+/** What each translated route takes and answers beyond its path parameters (tsc checks every one is here). */
+function translatedOperations(actionSchemas: Json): Record<TranslatedRouteName, Json> {
+  return {
+    action: {
+      parameters: [token, { name: 'X-Request-Id', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } }],
+      requestBody: { required: true, content: { 'application/json': { schema: { oneOf: Object.keys(actionSchemas).map((n) => ({ $ref: `#/components/schemas/${n}` })) } } } },
+      responses: {
+        '200': { description: 'Done (or submitted to SDRS); empty body', headers: { 'X-Sdrs-Job-Id': { schema: { type: 'string' }, description: 'SDRS job id(s), comma-separated' } } },
+        ...ERRORS_COMMON,
+        '405': fault(405, 'Only POST'),
+        '413': fault(413, 'Body larger than MAX_BODY_BYTES, or SDRS throttling'),
+        '415': fault(415, 'Body not JSON by Content-Type'),
+      },
+    },
+    list_groups: { parameters: [token, ...LIST_QUERY, q('status', { type: 'string' }, 'Legacy group status')], responses: { '200': list('replication_consistency_groups', 'ReplicationConsistencyGroup', 'Groups'), ...ERRORS_COMMON } },
+    get_group: { parameters: [token], responses: { '200': one('replication_consistency_group', 'ReplicationConsistencyGroup', 'The group'), ...ERRORS_COMMON } },
+    list_pairs: {
+      parameters: [token, ...LIST_QUERY, q('status', { type: 'string' }, 'Legacy pair status'), q('replication_status', { type: 'string' }, 'Replication status'), q('replication_consistency_group_id', { type: 'string' }, 'Group id'), q('volume_ids', { type: 'string' }, 'Both disk ids, comma-separated')],
+      responses: { '200': list('replications', 'Replication', 'Pairs'), ...ERRORS_COMMON },
+    },
+    get_pair: { parameters: [token], responses: { '200': one('replication', 'Replication', 'The pair'), ...ERRORS_COMMON } },
+  };
+}
+
+/** The legacy paths, from the route table: one operation per row. */
+function legacyPaths(actionSchemas: Json): Json {
+  const extra = translatedOperations(actionSchemas);
+  const paths: Record<string, Json> = {};
+  for (const route of ROUTES) {
+    const pathParams = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => (m[1] === 'project_id' ? projectId : idParam(m[1]!)));
+    const op: Json =
+      route.kind === 'translated'
+        ? { ...extra[route.name], parameters: [...pathParams, ...(extra[route.name].parameters as unknown[])] }
+        : { parameters: [...pathParams, token], responses: { '501': fault(501, `No SDRS equivalent: ${route.instead}`) } };
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = { operationId: route.name, summary: route.summary, ...op };
+  }
+  return paths;
+}
 
 export function buildOpenApi(): Json {
   const actionSchemas: Json = {};
@@ -81,41 +123,11 @@ export function buildOpenApi(): Json {
     openapi: '3.1.0',
     info: { title: 'evs-sdrs-gateway: legacy EVS replication API', version: VERSION, description: 'The deprecated OTC EVS replication-consistency-group API, served on top of SDRS. Errors use the Cinder fault envelope.' },
     paths: {
-      '/v2/{project_id}/os-vendor-replication-consistency-groups/{replication_consistency_group_id}/action': {
-        post: {
-          summary: 'Run a replication consistency group action (the single body key picks it)',
-          parameters: [projectId, idParam('replication_consistency_group_id'), token, { name: 'X-Request-Id', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } }],
-          requestBody: { required: true, content: { 'application/json': { schema: { oneOf: Object.keys(actionSchemas).map((n) => ({ $ref: `#/components/schemas/${n}` })) } } } },
-          responses: {
-            '200': { description: 'Done (or submitted to SDRS); empty body', headers: { 'X-Sdrs-Job-Id': { schema: { type: 'string' }, description: 'SDRS job id(s), comma-separated' } } },
-            ...ERRORS_COMMON,
-            '405': fault(405, 'Only POST'),
-            '413': fault(413, 'Body larger than MAX_BODY_BYTES, or SDRS throttling'),
-            '415': fault(415, 'Body not JSON by Content-Type'),
-          },
-        },
-      },
-      '/v2/{project_id}/os-vendor-replication-consistency-groups': {
-        get: { summary: 'List replication consistency groups', parameters: [projectId, token, ...LIST_QUERY, q('status', { type: 'string' }, 'Legacy group status')], responses: { '200': json({ type: 'object', properties: { replication_consistency_groups: { type: 'array', items: { $ref: '#/components/schemas/ReplicationConsistencyGroup' } } } }, 'Groups'), ...ERRORS_COMMON } },
-        post: notTranslated('Create a group (not translated)'),
-      },
-      '/v2/{project_id}/os-vendor-replication-consistency-groups/{replication_consistency_group_id}': {
-        get: { summary: 'Show a replication consistency group', parameters: [projectId, idParam('replication_consistency_group_id'), token], responses: { '200': json({ type: 'object', properties: { replication_consistency_group: { $ref: '#/components/schemas/ReplicationConsistencyGroup' } } }, 'The group'), ...ERRORS_COMMON } },
-        put: { ...notTranslated('Update a group (not translated)'), parameters: [projectId, idParam('replication_consistency_group_id'), token] },
-        delete: { ...notTranslated('Delete a group (not translated)'), parameters: [projectId, idParam('replication_consistency_group_id'), token] },
-      },
-      '/v2/{project_id}/os-vendor-replications': {
-        get: { summary: 'List replication pairs', parameters: [projectId, token, ...LIST_QUERY, q('status', { type: 'string' }, 'Legacy pair status'), q('replication_status', { type: 'string' }, 'Replication status'), q('replication_consistency_group_id', { type: 'string' }, 'Group id'), q('volume_ids', { type: 'string' }, 'Both disk ids, comma-separated')], responses: { '200': json({ type: 'object', properties: { replications: { type: 'array', items: { $ref: '#/components/schemas/Replication' } } } }, 'Pairs'), ...ERRORS_COMMON } },
-        post: notTranslated('Create a pair (not translated)'),
-      },
-      '/v2/{project_id}/os-vendor-replications/{replication_id}': {
-        get: { summary: 'Show a replication pair', parameters: [projectId, idParam('replication_id'), token], responses: { '200': json({ type: 'object', properties: { replication: { $ref: '#/components/schemas/Replication' } } }, 'The pair'), ...ERRORS_COMMON } },
-        delete: { ...notTranslated('Delete a pair (not translated)'), parameters: [projectId, idParam('replication_id'), token] },
-      },
-      '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }, 'Alive') } } },
-      '/readyz': { get: { summary: 'Readiness (503 while draining)', responses: { '200': json({ type: 'object' }, 'Ready'), '503': json({ type: 'object' }, 'Draining') } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
-      '/openapi.json': { get: { summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1') } } },
+      ...legacyPaths(actionSchemas),
+      '/healthz': { get: { operationId: 'healthz', summary: 'Liveness', responses: { '200': json({ type: 'object' }, 'Alive') } } },
+      '/readyz': { get: { operationId: 'readyz', summary: 'Readiness (503 while draining)', responses: { '200': json({ type: 'object' }, 'Ready'), '503': json({ type: 'object' }, 'Draining') } } },
+      '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/openapi.json': { get: { operationId: 'openapi', summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1') } } },
     },
     components: {
       schemas: {

@@ -1,7 +1,7 @@
 // Writing legacy error answers: the fault envelope, the status, extra headers, and a last scrub of
 // the caller's token from the message (an upstream could echo it; we never do).
 import type { ServerResponse } from 'node:http';
-import { faultEnvelope, type LegacyError } from './errors.ts';
+import { faultEnvelope, type GatewayError } from '../errors.ts';
 import { maybeRequestState } from './request.ts';
 
 /**
@@ -16,12 +16,12 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   res.end(body);
 }
 
-export function sendLegacyError(res: ServerResponse, err: LegacyError): void {
+export function sendLegacyError(res: ServerResponse, err: GatewayError): void {
   const state = maybeRequestState(res);
   let message = err.message;
   if (state?.token && state.token.length >= 4) message = scrubToken(message, state.token);
   if (state) {
-    state.errorReason = err.reason;
+    state.errorCode = err.code;
     state.outcome ??= 'error';
   }
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);

@@ -2,8 +2,7 @@
 // precise legacy fault (415, 413, 400) and so nothing consumes the stream of requests that are
 // proxied to EVS.
 import type { IncomingMessage } from 'node:http';
-import { LegacyError } from './errors.ts';
-import { describeUserText } from './request.ts';
+import { E, quoteUserText } from '../errors.ts';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
 
@@ -16,7 +15,7 @@ function checkMediaType(req: IncomingMessage): void {
   if (header === undefined || header.trim() === '') return;
   const mediaType = header.split(';', 1)[0]!.trim();
   if (!JSON_MEDIA_TYPE.test(mediaType)) {
-    throw new LegacyError(415, 'bad_media_type', `Unsupported Content-Type ${describeUserText(mediaType)}: the legacy API accepts application/json only.`);
+    throw E.bad_media_type(quoteUserText(mediaType));
   }
 }
 
@@ -26,20 +25,20 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   checkMediaType(req);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
-    throw new LegacyError(413, 'body_too_large', `Request body of ${Number(declared)} bytes exceeds the limit of ${maxBytes} bytes.`, { Connection: 'close' });
+    throw E.body_too_large(` of ${Number(declared)} bytes`, maxBytes);
   }
   const { chunks, size } = await collect(req, maxBytes);
-  if (size === 0) throw new LegacyError(400, 'malformed_json', 'Malformed request body: the body is empty; expected a JSON object with exactly one action key.');
+  if (size === 0) throw E.malformed_json('the body is empty; expected a JSON object with exactly one action key');
   let text: string;
   try {
     text = utf8.decode(Buffer.concat(chunks, size));
   } catch {
-    throw new LegacyError(400, 'malformed_json', 'Malformed request body: it is not valid UTF-8.');
+    throw E.malformed_json('it is not valid UTF-8');
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new LegacyError(400, 'malformed_json', 'Malformed request body: cannot understand JSON.');
+    throw E.malformed_json('cannot understand JSON');
   }
 }
 
@@ -62,7 +61,7 @@ function collect(req: IncomingMessage, maxBytes: number): Promise<{ chunks: Buff
         cleanup();
         // Stop buffering; the rest is discarded and the connection closed after the answer.
         req.resume();
-        reject(new LegacyError(413, 'body_too_large', `Request body exceeds the limit of ${maxBytes} bytes.`, { Connection: 'close' }));
+        reject(E.body_too_large('', maxBytes));
         return;
       }
       chunks.push(chunk);
@@ -73,7 +72,7 @@ function collect(req: IncomingMessage, maxBytes: number): Promise<{ chunks: Buff
     };
     const onError = (err: Error): void => {
       cleanup();
-      reject(new LegacyError(400, 'malformed_json', `Malformed request body: the body could not be read (${(err as NodeJS.ErrnoException).code ?? 'aborted'}).`));
+      reject(E.malformed_json(`the body could not be read (${(err as NodeJS.ErrnoException).code ?? 'aborted'})`));
     };
     req.on('data', onData);
     req.on('end', onEnd);

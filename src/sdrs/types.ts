@@ -1,0 +1,57 @@
+// The SDRS shapes the gateway reads and the transport it calls them through. The SDRS client
+// (src/sdrs/client.ts) implements SdrsTransport over HTTP; the translate CLI's dry run implements
+// it by recording (src/cli/recording-transport.ts), so both run the very same handlers.
+
+/** Per-request identity forwarded to SDRS. */
+export interface CallContext {
+  token: string;
+  requestId: string;
+}
+
+export interface SdrsRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path below /v1/{project_id}, built only from validated, encoded ids. */
+  path: string;
+  /** Query string without '?', already encoded. */
+  query?: string;
+  body?: unknown;
+  /** Closed-set operation label for metrics and messages. */
+  operation: string;
+}
+
+export interface SdrsTransport {
+  /** Calls SDRS and returns the parsed JSON body of a 2xx answer; throws an SdrsError otherwise. */
+  call<T = unknown>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T>;
+  /** Waits for calls still running, then releases connections. */
+  close(): Promise<void>;
+  /** Releases connections at once, failing calls still running. */
+  destroy(): Promise<void>;
+}
+
+/** An SDRS protection group (`server_group`), as far as the gateway reads it. */
+export interface SdrsGroup {
+  id: string;
+  status: string;
+  priority_station?: string | null;
+  [field: string]: unknown;
+}
+
+/** An SDRS replication pair. */
+export interface SdrsPair {
+  id: string;
+  status: string;
+  server_group_id?: string;
+  record_metadata?: { volume_size?: number | string } | null;
+  [field: string]: unknown;
+}
+
+/** An SDRS job (GET /v1/{project_id}/jobs/{job_id}). */
+export interface SdrsJob {
+  job_id?: string;
+  job_type?: string;
+  status: string;
+  error_code?: string | null;
+  fail_reason?: string | null;
+  entities?: Record<string, unknown>;
+  [field: string]: unknown;
+}
