@@ -6,13 +6,8 @@ import { SdrsError } from './errors.ts';
 import { groupTime, newUuid } from './format.ts';
 import { DEFAULT_DOMAIN, currentProductionAz, type SdrsGroup } from './model.ts';
 import type { GroupEntry } from './state.ts';
+import { setStatus } from './status.ts';
 import { checkDescription, checkName, fuzzyMatch, onlyKeys, paging, requireString, wrapped } from './validate.ts';
-
-/** Change a group's status and stamp `updated_at` with the moment it happened. */
-export function setStatus(group: SdrsGroup, status: string, at: number): void {
-  group.status = status;
-  group.updated_at = groupTime(at);
-}
 
 /** A fresh group object with every documented field (reference §3.3). */
 export function newGroup(fields: {

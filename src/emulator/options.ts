@@ -65,3 +65,17 @@ export interface Emulator {
   /** The job as `GET /jobs/{id}` would render it. */
   getJob(projectId: string, id: string): Record<string, unknown> | undefined;
 }
+
+/** Refuse option values that would make the emulator misbehave later, at construction time. */
+export function checkOptions(opts: EmulatorOptions): void {
+  for (const k of ['jobDelayMs', 'syncDelayMs'] as const) {
+    const v = opts[k];
+    if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new Error(`${k} must be a non-negative number`);
+  }
+  if (opts.notFoundStatus !== undefined && opts.notFoundStatus !== 400 && opts.notFoundStatus !== 404) {
+    throw new Error('notFoundStatus must be 400 or 404');
+  }
+  if (opts.authFailureStatus !== undefined && opts.authFailureStatus !== 400 && opts.authFailureStatus !== 401) {
+    throw new Error('authFailureStatus must be 400 or 401');
+  }
+}

@@ -1,13 +1,13 @@
 // Replication pairs (`replications`): create, list, get, rename, delete-with-body and
 // `extend-replication` (reference §4). A pair always belongs to one group and mirrors its DR state.
 
-import { setPairStatus } from './actions.ts';
 import { findGroup, findPair, startJob, type ServiceContext } from './context.ts';
 import { SdrsError } from './errors.ts';
 import { newUuid, pairTime } from './format.ts';
 import { newestFirst } from './groups.ts';
 import { currentProductionAz, type RecordMetadata, type SdrsPair, type Station } from './model.ts';
 import type { PairEntry } from './state.ts';
+import { setPairStatus } from './status.ts';
 import { checkDescription, checkName, fuzzyMatch, isObject, onlyKeys, paging, parseIdList, requireString, wrapped } from './validate.ts';
 
 /**

@@ -75,19 +75,21 @@ export interface DispatchOptions {
   service(projectId: string): ServiceContext;
 }
 
-/**
- * Answer one SDRS request. `path` is already normalised (no query, no trailing slash); `malformed`
- * says the body was present but not JSON.
- */
-export function dispatch(
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  query: URLSearchParams,
-  body: unknown,
-  malformed: boolean,
-  opts: DispatchOptions,
-): void {
+export interface DispatchInput {
+  /** Already normalised: no query, no trailing slash. */
+  path: string;
+  query: URLSearchParams;
+  /** Parsed JSON, the raw text when not JSON, undefined when empty. */
+  body: unknown;
+  /** The body exactly as received (signatures cover these bytes). */
+  rawBody: string;
+  /** The body was present but not JSON. */
+  malformed: boolean;
+}
+
+/** Answer one SDRS request. */
+export function dispatch(req: IncomingMessage, res: ServerResponse, input: DispatchInput, opts: DispatchOptions): void {
+  const { path, query, body, malformed } = input;
   const method = (req.method ?? 'GET').toUpperCase();
   const candidates = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).filter((c) => c.m !== null);
   if (candidates.length === 0) {
@@ -107,13 +109,13 @@ export function dispatch(
     if (hit.r.projectScoped) checkToken(req, opts);
     if (malformed) throw new SdrsError('SDRS.0201', 'request body is not valid JSON');
     // Built on first use so version discovery never creates project state.
-    const input: RouteInput = {
+    const routeInput: RouteInput = {
       req, params, query, body,
       get service() {
         return opts.service(params[0] as string);
       },
     };
-    const result = hit.r.handle(input);
+    const result = hit.r.handle(routeInput);
     sendJson(res, 200, result);
   } catch (err) {
     if (err instanceof SdrsError) {

@@ -2,12 +2,12 @@
 // going through jobs, and move existing ones. Member pairs are always put into the status that
 // matches their group (pairStateForGroup), so seeded state looks like state the API produced.
 
-import { setPairStatus } from './actions.ts';
 import { newUuid } from './format.ts';
-import { newGroup, setStatus } from './groups.ts';
+import { newGroup } from './groups.ts';
 import { DEFAULT_DOMAIN, GROUP_STATUSES, PAIR_DETACHED_FROM_GROUP, pairStateForGroup, type RecordMetadata, type SdrsPair } from './model.ts';
 import { newPair } from './replications.ts';
 import type { PairEntry, Store } from './state.ts';
+import { setPairStatus, setStatus } from './status.ts';
 
 /** Pair fields a seed may override on every pair it creates. */
 export type PairOverrides = Partial<Omit<SdrsPair, 'record_metadata'>> & { record_metadata?: Partial<RecordMetadata> };

@@ -93,11 +93,6 @@ export class Store {
     entry.sync.event.cancel();
     entry.sync = undefined;
   }
-
-  clear(): void {
-    this.timeline.clear();
-    this.#projects.clear();
-  }
 }
 
 function refreshSyncProgress(entry: PairEntry, now: number, syncDelayMs: number): void {

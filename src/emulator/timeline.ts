@@ -54,9 +54,4 @@ export class Timeline {
       next.run(next.at);
     }
   }
-
-  /** Forget everything (used by close()). */
-  clear(): void {
-    this.#entries = [];
-  }
 }
