@@ -16,6 +16,12 @@ export interface FaultRule {
   path?: string;
   /** How many times the rule fires before it is removed; unlimited if absent. */
   times?: number;
+  /**
+   * How many matching calls pass untouched before the rule starts firing (default 0). For job
+   * rules only calls that create a job count, so `{skip: 1, times: 1}` on
+   * `DELETE .../replications/` fails the second pair delete of a multi-pair removal.
+   */
+  skip?: number;
   type: FaultType;
   /** `latency`: how long to wait before answering normally (default 1000 ms). */
   delayMs?: number;
@@ -32,7 +38,7 @@ export interface FaultRule {
 }
 
 const JOB_TYPES: ReadonlySet<FaultType> = new Set(['job-fail', 'job-stuck']);
-const KNOWN_KEYS = new Set(['method', 'path', 'times', 'type', 'delayMs', 'status', 'body', 'contentType', 'errorCode', 'failReason']);
+const KNOWN_KEYS = new Set(['method', 'path', 'times', 'skip', 'type', 'delayMs', 'status', 'body', 'contentType', 'errorCode', 'failReason']);
 
 /** Check a rule from an untrusted source (HTTP, env) and return it typed, or throw a clear Error. */
 export function validateFaultRule(raw: unknown, where = 'fault rule'): FaultRule {
@@ -62,6 +68,10 @@ export function validateFaultRule(raw: unknown, where = 'fault rule'): FaultRule
   if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 1)) {
     throw new Error(`${where}.times must be a positive integer`);
   }
+  const skip = r['skip'];
+  if (skip !== undefined && (typeof skip !== 'number' || !Number.isInteger(skip) || skip < 0)) {
+    throw new Error(`${where}.skip must be a non-negative integer`);
+  }
   const delay = r['delayMs'];
   if (delay !== undefined && (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0)) {
     throw new Error(`${where}.delayMs must be a non-negative number`);
@@ -77,6 +87,8 @@ interface ActiveRule {
   rule: FaultRule;
   re: RegExp | undefined;
   remaining: number;
+  /** Matching calls still to let through before the rule fires. */
+  toSkip: number;
 }
 
 export class FaultRegistry {
@@ -88,6 +100,7 @@ export class FaultRegistry {
       rule: checked,
       re: checked.path === undefined ? undefined : new RegExp(checked.path),
       remaining: checked.times ?? Number.POSITIVE_INFINITY,
+      toSkip: checked.skip ?? 0,
     });
   }
 
@@ -95,11 +108,12 @@ export class FaultRegistry {
     this.#rules = [];
   }
 
-  /** The active rules; `times` shows how many firings are left. */
+  /** The active rules; `times` and `skip` show how many firings and passes are left. */
   list(): FaultRule[] {
     return this.#rules.map((a) => {
       const copy = structuredClone(a.rule);
       if (Number.isFinite(a.remaining)) copy.times = a.remaining;
+      if (copy.skip !== undefined) copy.skip = a.toSkip;
       return copy;
     });
   }
@@ -122,11 +136,17 @@ export class FaultRegistry {
   }
 
   #take(method: string, path: string, kind: (t: FaultType) => boolean): FaultRule | undefined {
-    const active = this.#rules.find(
+    const matching = this.#rules.filter(
       (a) => kind(a.rule.type)
         && (a.rule.method === undefined || a.rule.method.toUpperCase() === method.toUpperCase())
         && (a.re === undefined || a.re.test(path)),
     );
+    // Every matching rule that is still skipping counts this call; the first one that is not fires.
+    let active: ActiveRule | undefined;
+    for (const a of matching) {
+      if (a.toSkip > 0) a.toSkip -= 1;
+      else if (!active) active = a;
+    }
     if (!active) return undefined;
     active.remaining -= 1;
     if (active.remaining <= 0) this.#rules = this.#rules.filter((a) => a !== active);

@@ -5,7 +5,7 @@ import { renderJob } from './jobs.ts';
 import { forceGroupStatus, patchPair } from './seed.ts';
 import type { Store } from './state.ts';
 
-type Inspection = Pick<Emulator, 'getGroup' | 'getPair' | 'setGroupStatus' | 'setPair' | 'getJob'>;
+type Inspection = Pick<Emulator, 'getGroup' | 'getPair' | 'setGroupStatus' | 'setPair' | 'getJob' | 'deletedVolumes'>;
 
 export function inspection(store: Store): Inspection {
   const peek = (projectId: string) => {
@@ -26,6 +26,9 @@ export function inspection(store: Store): Inspection {
     },
     setPair(projectId, id, patch) {
       patchPair(store, projectId, id, patch);
+    },
+    deletedVolumes(projectId) {
+      return [...peek(projectId).deletedDrVolumes];
     },
     getJob(projectId, id) {
       const job = peek(projectId).jobs.get(id);

@@ -62,6 +62,11 @@ export interface Emulator {
   setGroupStatus(projectId: string, id: string, status: string): void;
   /** Patch a stored pair. Throws for unknown ids. */
   setPair(projectId: string, id: string, patch: Record<string, unknown>): void;
+  /**
+   * DR disks deleted together with their pair (`delete_target_volume: true`), oldest first. A pair
+   * deleted without it keeps its DR disk, which never appears here.
+   */
+  deletedVolumes(projectId: string): string[];
   /** The job as `GET /jobs/{id}` would render it. */
   getJob(projectId: string, id: string): Record<string, unknown> | undefined;
 }

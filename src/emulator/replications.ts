@@ -161,28 +161,35 @@ const DELETE_PAIR_STATUSES = [
   'error-failing-over', 'error-deleting', 'error-reprotecting', 'error-attaching', 'error-extending', 'invalid', 'fault',
 ];
 
+interface DeleteRequest {
+  groupHint: string | undefined;
+  deleteTargetVolume: boolean;
+}
+
+/** `{"replication": {server_group_id?, delete_target_volume?}}`, every part optional. */
+function parseDeleteBody(body: unknown): DeleteRequest {
+  const out: DeleteRequest = { groupHint: undefined, deleteTargetVolume: false };
+  if (body === undefined) return out;
+  if (!isObject(body)) throw new SdrsError('SDRS.0201', 'request body must be a JSON object');
+  const req = body['replication'];
+  if (req === undefined) return out;
+  if (!isObject(req)) throw new SdrsError('SDRS.0201', '"replication" must be an object');
+  const gid = req['server_group_id'];
+  if (gid !== undefined && typeof gid !== 'string') throw new SdrsError('SDRS.0207', 'server_group_id must be a string');
+  const dtv = req['delete_target_volume'];
+  if (dtv !== undefined && typeof dtv !== 'boolean') throw new SdrsError('SDRS.0201', 'delete_target_volume must be a boolean');
+  return { groupHint: gid, deleteTargetVolume: dtv ?? false };
+}
+
 /**
- * DELETE with an optional JSON body `{"replication": {server_group_id?, delete_target_volume?}}`
- * (reference §4.5). Both fields are optional, so a missing body means the defaults; gateway tests
- * check the forwarded body through the request log.
+ * DELETE with an optional JSON body (documented default: keep the DR disk). Preconditions in the
+ * documented order of the delete page: group status, pair status, not attached. While the job
+ * runs the pair is `deleting`; when it succeeds the pair is gone (and, with
+ * `delete_target_volume: true`, its DR disk is listed by `deletedVolumes()`); when it fails the
+ * pair is `error-deleting`, from which a retry is accepted.
  */
 export function deletePair(ctx: ServiceContext, id: string, body: unknown): { job_id: string } {
-  let groupHint: string | undefined;
-  if (body !== undefined) {
-    if (!isObject(body)) throw new SdrsError('SDRS.0201', 'request body must be a JSON object');
-    const req = body['replication'];
-    if (req !== undefined) {
-      if (!isObject(req)) throw new SdrsError('SDRS.0201', '"replication" must be an object');
-      const gid = req['server_group_id'];
-      if (gid !== undefined && typeof gid !== 'string') throw new SdrsError('SDRS.0207', 'server_group_id must be a string');
-      groupHint = gid;
-      // Validated but otherwise without effect: the emulator models no disks, so there is no DR
-      // disk to keep or delete. The request log shows what the gateway sent.
-      const dtv = req['delete_target_volume'];
-      if (dtv !== undefined && typeof dtv !== 'boolean') throw new SdrsError('SDRS.0201', 'delete_target_volume must be a boolean');
-    }
-  }
-
+  const { groupHint, deleteTargetVolume } = parseDeleteBody(body);
   const entry = findPair(ctx, id);
   const pair = entry.pair;
   if (groupHint !== undefined && groupHint !== pair.server_group_id) {
@@ -202,6 +209,8 @@ export function deletePair(ctx: ServiceContext, id: string, body: unknown): { jo
     onSuccess: () => {
       ctx.store.stopSync(entry);
       ctx.project.pairs.delete(id);
+      const drVolume = pair.volume_ids.split(',')[1];
+      if (deleteTargetVolume && drVolume) ctx.project.deletedDrVolumes.push(drVolume);
     },
     onFail: (at) => setPairStatus(entry, 'error-deleting', at),
   });

@@ -24,6 +24,8 @@ export class ProjectState {
   readonly groups = new Map<string, GroupEntry>();
   readonly pairs = new Map<string, PairEntry>();
   readonly jobs = new Map<string, JobEntry>();
+  /** DR disks deleted with their pair (`delete_target_volume: true`), oldest first. */
+  readonly deletedDrVolumes: string[] = [];
 
   pairsOf(groupId: string): PairEntry[] {
     return [...this.pairs.values()].filter((p) => p.pair.server_group_id === groupId);
