@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateFaultRule, type FaultRegistry, type FaultRule } from './faults.ts';
 import { sendError, sendJson, sendNoContent } from './http.ts';
+import type { SeededDemo } from './options.ts';
 import type { SeedGroupOptions, SeededGroup } from './seed.ts';
 import { isObject } from './validate.ts';
 
@@ -13,7 +14,7 @@ export interface ControlTarget {
   requests(): unknown[];
   clearRequests(): void;
   seedGroup(projectId: string, opts: SeedGroupOptions): SeededGroup;
-  seedDemo(projectId: string): SeededGroup;
+  seedDemo(projectId: string): SeededDemo;
 }
 
 const BAD = 'EMULATOR.BAD_REQUEST';

@@ -27,6 +27,19 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, min: number, max: numb
   return n;
 }
 
+function iamFromEnv(env: NodeJS.ProcessEnv): NonNullable<EmulatorOptions['iam']> {
+  const iam: NonNullable<EmulatorOptions['iam']> = {};
+  for (const [name, key] of [['EMULATOR_EVS_URL', 'evsUrl'], ['EMULATOR_SDRS_URL', 'sdrsUrl'], ['EMULATOR_IAM_URL', 'iamUrl']] as const) {
+    const v = env[name]?.trim();
+    if (!v) continue;
+    if (!/^https?:\/\/[^/]+\/?$/.test(v)) throw new Error(`${name} must be scheme://host[:port], got "${v}"`);
+    iam[key] = v;
+  }
+  const region = env['EMULATOR_REGION']?.trim();
+  if (region) iam.region = region;
+  return iam;
+}
+
 export interface EmulatorEnvConfig {
   port: number;
   host: string;
@@ -37,7 +50,9 @@ export interface EmulatorEnvConfig {
  * EMULATOR_PORT (default 8090), EMULATOR_HOST (default 127.0.0.1), EMULATOR_JOB_DELAY_MS,
  * EMULATOR_SYNC_DELAY_MS, EMULATOR_NOT_FOUND_STATUS (400 | 404), EMULATOR_AUTH_FAILURE_STATUS
  * (400 | 401), EMULATOR_TOKENS (comma-separated allow-list), EMULATOR_ACCEPT_NULL_ACTION (true |
- * false), EMULATOR_FAULTS.
+ * false), EMULATOR_FAULTS, EMULATOR_ACCESS_KEYS_FILE (AK/SK key file, read now and re-read when
+ * it changes), EMULATOR_EVS_URL / EMULATOR_SDRS_URL / EMULATOR_IAM_URL (catalog URLs),
+ * EMULATOR_REGION (catalog region, default eu-de).
  */
 export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv): EmulatorEnvConfig {
   const options: EmulatorOptions = {};
@@ -64,6 +79,10 @@ export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv): EmulatorEnvConfig
   }
   const faults = faultsFromEnv(env);
   if (faults.length > 0) options.faults = faults;
+  const keyFile = env['EMULATOR_ACCESS_KEYS_FILE']?.trim();
+  if (keyFile) options.accessKeysFile = keyFile;
+  const iam = iamFromEnv(env);
+  if (Object.keys(iam).length > 0) options.iam = iam;
   return {
     port: intFromEnv(env, 'EMULATOR_PORT', 0, 65535) ?? 8090,
     host: env['EMULATOR_HOST']?.trim() || '127.0.0.1',

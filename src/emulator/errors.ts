@@ -55,3 +55,29 @@ export class SdrsError extends Error {
 export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
   return { error: { code, message } };
 }
+
+/**
+ * APIG, the API gateway in front of every OTC service, refuses a request before the service sees
+ * it, in its own shape: `{"error_msg", "error_code", "request_id"}` (codes and statuses in
+ * docs/emulator.md, AK/SK section, with their public sources).
+ */
+export const APIG_ERRORS = {
+  'APIG.0301': { status: 401, message: 'Incorrect IAM authentication information' },
+  'APIG.0302': { status: 403, message: 'The IAM user is not authorized to access the API' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export class ApigError extends Error {
+  readonly status: number;
+  readonly code: keyof typeof APIG_ERRORS;
+
+  constructor(code: keyof typeof APIG_ERRORS, detail: string) {
+    super(`${APIG_ERRORS[code].message}: ${detail}`);
+    this.name = 'ApigError';
+    this.code = code;
+    this.status = APIG_ERRORS[code].status;
+  }
+}
+
+export function apigErrorBody(code: string, message: string, requestId: string): { error_msg: string; error_code: string; request_id: string } {
+  return { error_msg: message, error_code: code, request_id: requestId };
+}

@@ -47,3 +47,8 @@ export function newUuid(): string {
 export function newJobId(): string {
   return randomBytes(16).toString('hex');
 }
+
+/** APIG's request_id: 32 lowercase hex digits, like its documented examples. */
+export function newRequestId(): string {
+  return randomBytes(16).toString('hex');
+}

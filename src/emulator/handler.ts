@@ -6,6 +6,7 @@ import { handleControl, type ControlTarget } from './control.ts';
 import type { ServiceContext } from './context.ts';
 import type { FaultRegistry } from './faults.ts';
 import { BodyTooLargeError, type Parking, parseBody, readBody, sendError } from './http.ts';
+import { handleIam, isIamPath, redactIamBody, type IamConfig } from './iam.ts';
 import type { RequestLog } from './request-log.ts';
 import { dispatch, type DispatchOptions } from './routes.ts';
 import type { Store } from './state.ts';
@@ -17,6 +18,7 @@ export interface HandlerDeps {
   parking: Parking;
   log: RequestLog;
   control: ControlTarget;
+  iam: IamConfig;
   /** Everything dispatch needs except the per-request service context. */
   dispatch: Omit<DispatchOptions, 'service'>;
   /** The per-project options of a service context. */
@@ -40,21 +42,23 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   const isControl = isControlPath(path);
   const record = (body: unknown): void => deps.log.record({ method, path: req.url ?? '/', headers: { ...req.headers }, body });
 
-  let text: string;
+  let raw: Buffer;
   try {
-    text = await readBody(req);
+    raw = await readBody(req);
   } catch (err) {
     if (!isControl) record(undefined);
     if (err instanceof BodyTooLargeError) sendError(res, 400, 'SDRS.0201', `Invalid request parameters: ${err.message}`);
     else res.destroy();
     return;
   }
-  const { value: body, malformed } = parseBody(text);
+  const { value: body, malformed } = parseBody(raw.toString('utf8'));
   if (isControl) {
     handleControl(req, res, path, body, malformed, deps.control);
     return;
   }
-  record(body);
+  const isIam = isIamPath(path);
+  // The log is read by tests; a login's password has no business in it.
+  record(isIam ? redactIamBody(body) : body);
 
   const wire = deps.faults.takeHttp(method, path);
   if (wire && (await applyWireFault(wire, req, res, deps.parking)) === 'done') return;
@@ -63,8 +67,12 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     return;
   }
 
+  if (isIam) {
+    handleIam(deps.iam, req, res, path, target.searchParams, body, malformed);
+    return;
+  }
   deps.store.settle();
-  dispatch(req, res, { path, query: target.searchParams, body, rawBody: text, malformed }, {
+  dispatch(req, res, { path, query: target.searchParams, body, rawBody: raw, malformed }, {
     ...deps.dispatch,
     service: (projectId): ServiceContext => ({
       ...deps.service,

@@ -2,8 +2,27 @@
 // names; index.ts re-exports them.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessKeyEntry } from './access-keys.ts';
+import type { DemoCredentials } from './demo.ts';
 import type { FaultRule } from './faults.ts';
+import type { IamUser } from './iam.ts';
 import type { SeedGroupOptions, SeededGroup } from './seed.ts';
+
+/** What seedDemo() returns: the demo group plus credentials that work against this emulator. */
+export type SeededDemo = SeededGroup & { credentials: DemoCredentials };
+
+export interface IamOptions {
+  /** Users `POST /v3/auth/tokens` accepts (demo seeding adds one). */
+  users?: IamUser[];
+  /** Region name in the catalog and the demo project's name. Default 'eu-de'. */
+  region?: string;
+  /** Token lifetime. Default 24 h, as OTC IAM documents. */
+  tokenTtlMs?: number;
+  /** Catalog URLs (scheme://host[:port], no path). Default: the base URL the client used. */
+  evsUrl?: string;
+  sdrsUrl?: string;
+  iamUrl?: string;
+}
 
 export interface EmulatorOptions {
   /** How long every job runs before SUCCESS/FAIL (INIT for the first fifth). Default 1000. */
@@ -20,6 +39,14 @@ export interface EmulatorOptions {
   acceptNullActionValue?: boolean;
   /** Fault rules active from the start. */
   faults?: FaultRule[];
+  /** AK/SK pairs whose signatures are accepted in place of a token. */
+  accessKeys?: AccessKeyEntry[];
+  /** A key file (`{"access_keys": [...]}`, YAML or JSON), re-read when it changes. */
+  accessKeysFile?: string;
+  /** Allowed X-Sdk-Date distance from the clock. Default 15 min (APIG's window). */
+  signatureSkewMs?: number;
+  /** The IAM subset (`/v3`). */
+  iam?: IamOptions;
   /** Keep about this many newest entries in the request log (default 10000; at most twice that). */
   requestLogLimit?: number;
   /**
@@ -54,7 +81,10 @@ export interface Emulator {
   clearRequests(): void;
   readonly faults: { add(rule: FaultRule): void; clear(): void; list(): FaultRule[] };
   seedGroup(projectId: string, opts?: SeedGroupOptions): SeededGroup;
-  seedDemo(projectId: string): SeededGroup;
+  /** The demo group, plus the demo access key and IAM user for that project (see `credentials`). */
+  seedDemo(projectId: string): SeededDemo;
+  addAccessKey(entry: AccessKeyEntry): void;
+  addIamUser(user: IamUser): void;
   /** Copies of stored SDRS objects, as of now. */
   getGroup(projectId: string, id: string): Record<string, unknown> | undefined;
   getPair(projectId: string, id: string): Record<string, unknown> | undefined;
@@ -82,5 +112,12 @@ export function checkOptions(opts: EmulatorOptions): void {
   }
   if (opts.authFailureStatus !== undefined && opts.authFailureStatus !== 400 && opts.authFailureStatus !== 401) {
     throw new Error('authFailureStatus must be 400 or 401');
+  }
+  for (const [k, v] of [['signatureSkewMs', opts.signatureSkewMs], ['iam.tokenTtlMs', opts.iam?.tokenTtlMs]] as const) {
+    if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new Error(`${k} must be a non-negative number`);
+  }
+  for (const k of ['evsUrl', 'sdrsUrl', 'iamUrl'] as const) {
+    const v = opts.iam?.[k];
+    if (v !== undefined && !/^https?:\/\/[^/]+\/?$/.test(v)) throw new Error(`iam.${k} must be scheme://host[:port], got "${v}"`);
   }
 }

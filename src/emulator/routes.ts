@@ -5,7 +5,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { groupAction } from './actions.ts';
 import type { ServiceContext } from './context.ts';
 import { activeDomains, versionDetail, versionList } from './discovery.ts';
-import { SdrsError } from './errors.ts';
+import { authenticate, type Authenticator } from './auth.ts';
+import { ApigError, SdrsError, apigErrorBody } from './errors.ts';
+import { newRequestId } from './format.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, renameGroup } from './groups.ts';
 import { sendError, sendJson } from './http.ts';
 import { renderJob } from './jobs.ts';
@@ -69,8 +71,7 @@ const ROUTES: Route[] = [
 ];
 
 export interface DispatchOptions {
-  tokens: string[] | undefined;
-  authFailureStatus: number;
+  auth: Authenticator;
   /** Builds the service context for a project (state, options, pending job fault). */
   service(projectId: string): ServiceContext;
 }
@@ -82,7 +83,7 @@ export interface DispatchInput {
   /** Parsed JSON, the raw text when not JSON, undefined when empty. */
   body: unknown;
   /** The body exactly as received (signatures cover these bytes). */
-  rawBody: string;
+  rawBody: Buffer;
   /** The body was present but not JSON. */
   malformed: boolean;
 }
@@ -106,7 +107,7 @@ export function dispatch(req: IncomingMessage, res: ServerResponse, input: Dispa
 
   try {
     const params = (hit.m as RegExpExecArray).slice(1).map((p) => decodeURIComponent(p));
-    if (hit.r.projectScoped) checkToken(req, opts);
+    if (hit.r.projectScoped) authenticate(opts.auth, req, params[0] as string, input.rawBody);
     if (malformed) throw new SdrsError('SDRS.0201', 'request body is not valid JSON');
     // Built on first use so version discovery never creates project state.
     const routeInput: RouteInput = {
@@ -122,26 +123,14 @@ export function dispatch(req: IncomingMessage, res: ServerResponse, input: Dispa
       sendError(res, err.status, err.code, err.message);
       return;
     }
+    if (err instanceof ApigError) {
+      sendJson(res, err.status, apigErrorBody(err.code, err.message, newRequestId()));
+      return;
+    }
     if (err instanceof URIError) {
       sendError(res, 400, 'SDRS.0201', 'Invalid request parameters: malformed percent-encoding in the path');
       return;
     }
     sendError(res, 500, 'SDRS.0013', `Internal error: ${(err as Error).message}`);
-  }
-}
-
-/**
- * X-Auth-Token is required under /v1/{project_id}. The error table lists "Invalid tenant token" as
- * SDRS.0002 with HTTP 400, but a missing or refused token is stopped before the service in front
- * of it, where 401 (listed in every page's status table) is what clients meet; the default is 401
- * with the SDRS.0002 envelope and the authFailureStatus option switches to the table's 400.
- */
-function checkToken(req: IncomingMessage, opts: DispatchOptions): void {
-  const token = req.headers['x-auth-token'];
-  if (typeof token !== 'string' || token.trim() === '') {
-    throw new SdrsError('SDRS.0002', 'X-Auth-Token header is missing', opts.authFailureStatus);
-  }
-  if (opts.tokens && !opts.tokens.includes(token)) {
-    throw new SdrsError('SDRS.0002', 'token is not accepted', opts.authFailureStatus);
   }
 }
