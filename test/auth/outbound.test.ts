@@ -72,5 +72,4 @@ describe('signOutboundRequest', () => {
     assert.equal(r.status, 401);
     assert.equal(r.result.ok ? '' : r.result.code, 'signature_mismatch');
   });
-
 });
