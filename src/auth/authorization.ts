@@ -19,7 +19,7 @@ const SIGNATURE_HEX = /^[0-9a-fA-F]{64}$/;
 const SCOPE_DATE = /^\d{8}$/;
 
 function malformed(why: string): AuthFailure {
-  return authFailure('malformed_authorization', `Malformed Authorization header: ${why}. Expected "SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<h1;h2>, Signature=<hex>" or "SDK-HMAC-SHA256 Credential=<AK>/<yyyymmdd>/<region>/<service>/sdk_request, SignedHeaders=..., Signature=...".`);
+  return authFailure('malformed_authorization', why);
 }
 
 function splitParams(rest: string): Map<string, string> | string {
@@ -57,7 +57,7 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   const space = header.search(/\s/);
   const algorithm = space < 0 ? header : header.slice(0, space);
   if (algorithm !== ALGORITHM) {
-    return authFailure('unsupported_algorithm', `Unsupported signing algorithm: the gateway verifies ${ALGORITHM} only (Access= or Credential= form).`);
+    return authFailure('unsupported_algorithm');
   }
   const params = splitParams(header.slice(space + 1));
   if (typeof params === 'string') return malformed(params);

@@ -55,20 +55,20 @@ function headerText(value: string | string[] | undefined): string | undefined {
 
 function checkDate(auth: ParsedAuthorization, input: SignedRequestInput, maxSkewMs: number): AuthFailure | undefined {
   if (!auth.signedHeaders.includes('x-sdk-date')) {
-    return authFailure('date_unsigned', 'The signature does not cover X-Sdk-Date: SignedHeaders must include x-sdk-date.');
+    return authFailure('date_unsigned');
   }
   const text = headerText(input.headers['x-sdk-date'])?.trim();
   const date = text === undefined ? undefined : parseSdkDate(text);
   if (text === undefined || date === undefined) {
-    return authFailure('date_malformed', text === undefined ? 'The X-Sdk-Date header is missing.' : 'X-Sdk-Date must be a UTC time formatted YYYYMMDDTHHMMSSZ, for example 20240102T030405Z.');
+    return authFailure('date_malformed', text === undefined ? 'the header is missing' : 'the value is not in that format');
   }
   const skew = date - input.now;
   if (Math.abs(skew) > maxSkewMs) {
     const minutes = (ms: number): string => `${Math.round(Math.abs(ms) / 60000)} minutes`;
-    return authFailure('date_skew', `The signature has expired or is not yet valid: X-Sdk-Date ${text} is ${minutes(skew)} ${skew < 0 ? 'behind' : 'ahead of'} the gateway clock; at most ${minutes(maxSkewMs)} are allowed. Check the client's clock.`);
+    return authFailure('date_skew', text, `${minutes(skew)} ${skew < 0 ? 'behind' : 'ahead of'}`, minutes(maxSkewMs));
   }
   if (auth.scope && auth.scope.date !== text.slice(0, 8)) {
-    return authFailure('scope_mismatch', 'The Credential scope date must be the date of X-Sdk-Date (yyyymmdd).');
+    return authFailure('scope_mismatch');
   }
   return undefined;
 }
@@ -78,7 +78,7 @@ function signedHeaderValues(names: readonly string[], headers: IncomingHttpHeade
   const values = Object.create(null) as Record<string, string>;
   for (const name of names) {
     const value = headerText(headers[name]);
-    if (value === undefined) return authFailure('signed_header_missing', `The header ${name} is listed in SignedHeaders but is not in the request.`);
+    if (value === undefined) return authFailure('signed_header_missing', name);
     values[name] = value;
   }
   return { ok: true, values };
@@ -90,9 +90,9 @@ function payloadHash(headers: IncomingHttpHeaders, body: Buffer): string | AuthF
   const declared = headerText(headers['x-sdk-content-sha256'])?.trim();
   if (declared === undefined) return actual;
   if (declared.toUpperCase() === 'UNSIGNED-PAYLOAD') {
-    return authFailure('payload_unsigned', 'X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD is not accepted: the gateway re-signs the request and needs a signed body. Sign the body (omit the header or send its SHA-256).');
+    return authFailure('payload_unsigned');
   }
-  if (declared.toLowerCase() !== actual) return authFailure('body_hash_mismatch', 'X-Sdk-Content-Sha256 does not match the SHA-256 of the body received (was the body changed in transit?).');
+  if (declared.toLowerCase() !== actual) return authFailure('body_hash_mismatch');
   return declared;
 }
 
@@ -124,7 +124,7 @@ function unknownKey(headers: IncomingHttpHeaders): AuthFailure {
   const temporary = headers['x-security-token'] !== undefined
     ? ' The request carries X-Security-Token: temporary credentials cannot be verified against a key table (see INBOUND_AUTH=trust-local).'
     : '';
-  return authFailure('unknown_key', `Unknown access key: the access key in the Authorization header is not in the gateway's ACCESS_KEYS_FILE.${temporary}`);
+  return authFailure('unknown_key', temporary);
 }
 
 export function verifySignedRequest(input: SignedRequestInput, keys: KeyTable, opts: VerifyOptions = {}): VerifyResult {
@@ -139,7 +139,7 @@ export function verifySignedRequest(input: SignedRequestInput, keys: KeyTable, o
   const hash = payloadHash(input.headers, input.body);
   if (typeof hash !== 'string') return hash;
   if (!signatureMatches(auth, input, signed.values, hash, key.secretKey)) {
-    return authFailure('signature_mismatch', `The request signature does not match for access key ${quoteId(auth.accessKey)}: the gateway signed the method, path, query, the headers ${auth.signedHeaders.join(';')} and the body as received. Check the secret key, and that the client signs the address it sends to (the gateway's, not the cloud's).`);
+    return authFailure('signature_mismatch', quoteId(auth.accessKey), auth.signedHeaders.join(';'));
   }
   const verified: VerifiedRequest = { ok: true, accessKey: auth.accessKey, scheme: auth.scheme, signedHeaders: auth.signedHeaders };
   return key.projects ? { ...verified, projects: key.projects } : verified;
@@ -148,5 +148,5 @@ export function verifySignedRequest(input: SignedRequestInput, keys: KeyTable, o
 /** Whether a verified key may act on `projectId` (the project in the request path). */
 export function checkProjectAccess(verified: Pick<VerifiedRequest, 'accessKey' | 'projects'>, projectId: string): { ok: true } | AuthFailure {
   if (!verified.projects || verified.projects.includes(projectId)) return { ok: true };
-  return authFailure('project_forbidden', `Access key ${quoteId(verified.accessKey)} may not act on project ${quoteId(projectId)}: its entry in ACCESS_KEYS_FILE lists other projects.`);
+  return authFailure('project_forbidden', quoteId(verified.accessKey), quoteId(projectId));
 }

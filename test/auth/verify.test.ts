@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { AUTH_FAILURE_CODES, type AuthFailureCode } from '../../src/auth/failures.ts';
+import { AUTH_FAILURE_CODES, toGatewayError, type AuthFailureCode } from '../../src/auth/failures.ts';
 import { createKeyTable } from '../../src/auth/key-table.ts';
 import { formatSdkDate } from '../../src/auth/sdk-date.ts';
 import { signRequest, type SignRequestOptions, type SignedRequest } from '../../src/auth/signature.ts';
@@ -229,6 +229,16 @@ describe('refusals, each with its code', () => {
     assert.deepEqual(checkProjectAccess(r, 'aaaabbbbccccddddeeeeffff00001111'), { ok: true });
     refused(checkProjectAccess(r, PROJECT) as VerifyResult, 'project_forbidden', ['limited-secret']);
     assert.deepEqual(checkProjectAccess({ accessKey: AK }, PROJECT), { ok: true });
+  });
+  it('a refusal answers in the legacy envelope through the error catalogue', () => {
+    const r = verify(good.req, { now: NOW + 16 * 60_000 });
+    assert.ok(!r.ok);
+    const err = toGatewayError(r);
+    assert.equal(err.code, 'date_skew');
+    assert.deepEqual(err.toEnvelope(), { unauthorized: { message: r.message, code: 401 } });
+    const f = checkProjectAccess({ accessKey: 'LIMITED', projects: ['x'] }, PROJECT);
+    assert.ok(!f.ok);
+    assert.deepEqual(toGatewayError(f).toEnvelope(), { forbidden: { message: `Access key "LIMITED" may not act on project "${PROJECT}": its entry in ACCESS_KEYS_FILE lists other projects.`, code: 403 } });
   });
   it('every code in the closed set is produced by some test above', () => {
     assert.deepEqual([...seen].sort(), [...AUTH_FAILURE_CODES].sort());
