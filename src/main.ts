@@ -15,6 +15,7 @@ Commands:
   serve        run the gateway (default)
   emulator     run the SDRS emulator alone
   translate    print the SDRS request(s) a legacy request becomes, without sending anything
+  sign         print a curl command signed with an access key / secret key (AK/SK)
 
 Run 'evs-sdrs-gateway <command> --help' for a command's options. Settings come from environment
 variables (and CONFIG_FILE); see README.md.`,
@@ -134,6 +135,11 @@ async function main(): Promise<void> {
       case 'translate': {
         const { runTranslate } = await import('./cli/translate.ts');
         process.exitCode = await runTranslate(rest);
+        return;
+      }
+      case 'sign': {
+        const { runSign } = await import('./cli/sign.ts');
+        process.exitCode = runSign(rest);
         return;
       }
       case '--help':
