@@ -8,13 +8,13 @@ import { loadConfig } from '../../src/config.ts';
 import { createIdMapper } from '../../src/translate/id-map.ts';
 import { KUBERNETES, REPO, type JsonObject, isObject, readText } from './lib/files.ts';
 import { type K8sObject, build, podContainers, podSpec } from './lib/kustomize.ts';
-import { parseDockerfile } from './lib/dockerfile.ts';
+import { stages } from './lib/image.ts';
 
 const SCHEMA = JSON.parse(readText(join(REPO, 'schemas/config.schema.json'))) as { properties: Record<string, unknown> };
 const VERSION = (JSON.parse(readText(join(REPO, 'package.json'))) as { version: string }).version;
 const IMAGE_USER = (() => {
-  const runtime = parseDockerfile(readText(join(REPO, 'Dockerfile'))).stages.at(-1);
-  const user = runtime?.instructions.filter((i) => i.keyword === 'USER').at(-1)?.args ?? '';
+  const runtime = stages().at(-1);
+  const user = runtime?.instructions.filter((i) => i.getKeyword() === 'USER').at(-1)?.getArgumentsContent() ?? '';
   return Number(user.split(':')[0]);
 })();
 
