@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { DEPLOY, KUBERNETES, REPO, type JsonObject, isObject, loadYamlDocs, readText } from './lib/files.ts';
-import { promqlRefs } from './lib/promql.ts';
+import { interpolateGrafana, promqlRefs } from './lib/promql-refs.ts';
 
 const JOB = 'evs-sdrs-gateway';
 // Labels Prometheus (Operator) puts on every scraped series, and `up` itself.
@@ -75,7 +75,7 @@ describe('PromQL reference checking', () => {
     assert.deepEqual(problems('rate(evs_gateway_requests_total{status="500"}[5m])'), ['evs_gateway_requests_total has no label status']);
     assert.deepEqual(problems('sum by (reason) (rate(evs_gateway_requests_total[5m]))'), ['groups by reason, which none of its metrics has']);
     assert.deepEqual(problems('rate(evs_gateway_in_flight_requests_bucket[5m])'), ['evs_gateway_in_flight_requests_bucket is not exported by the gateway']);
-    assert.throws(() => promqlRefs('sum(rate(x[5m])'), /unclosed/);
+    assert.throws(() => promqlRefs('sum(rate(x[5m])'), /syntax error/);
   });
 });
 
@@ -85,6 +85,7 @@ const RULE_FILE = join(KUBERNETES, 'components/alerts/prometheusrule.yaml');
 const rule = loadYamlDocs(RULE_FILE)[0] as JsonObject;
 const alerts = ((rule.spec as JsonObject).groups as JsonObject[]).flatMap((g) => g.rules as JsonObject[]);
 const DOCS = readText(join(REPO, 'docs/deployment.md'));
+const RUNBOOK_DOCS_URL = /^RUNBOOK_DOCS_URL=(.+)$/m.exec(readText(join(KUBERNETES, 'components/alerts/runbooks.env')))?.[1];
 
 /** GitHub-style heading anchors of a Markdown document. */
 function anchors(markdown: string): Set<string> {
@@ -123,9 +124,14 @@ describe('PrometheusRule', () => {
         assert.ok(['critical', 'warning', 'info'].includes(String(labels.severity)), 'severity');
         assert.ok(typeof ann.summary === 'string' && ann.summary.length > 10, 'summary');
         assert.ok(typeof ann.description === 'string' && ann.description.length > 30, 'description');
-        const runbook = /^docs\/deployment\.md#([\w-]+)$/.exec(String(ann.runbook));
-        assert.ok(runbook, `runbook annotation must be docs/deployment.md#<anchor>, got ${String(ann.runbook)}`);
-        assert.ok(anchors(DOCS).has(runbook[1] as string), `docs/deployment.md has no heading for #${String(runbook[1])}`);
+        // runbook_url (the annotation name Alertmanager templates and Grafana link): an absolute
+        // URL of docs/deployment.md, the part before `#` as set in runbooks.env, the anchor its
+        // section. kustomization.yaml writes the runbooks.env value over the part before `#`.
+        assert.equal(ann.runbook, undefined, 'runbook_url, not runbook');
+        const url = new URL(String(ann.runbook_url));
+        assert.equal(`${url.origin}${url.pathname}`, RUNBOOK_DOCS_URL, 'runbook_url starts with RUNBOOK_DOCS_URL');
+        assert.equal(url.hash, `#${String(a.alert).toLowerCase()}`, 'the anchor is the alert name');
+        assert.ok(anchors(DOCS).has(url.hash.slice(1)), `docs/deployment.md has no heading for ${url.hash}`);
         // Templates only use labels the result keeps (all of them when nothing is aggregated).
         const grouping = new Set(promqlRefs(expr).grouping);
         for (const m of `${String(ann.summary)} ${String(ann.description)}`.matchAll(/\$labels\.(\w+)/g)) {
@@ -138,7 +144,7 @@ describe('PrometheusRule', () => {
 
   it('covers the required conditions', () => {
     const find = (pred: (e: string) => boolean): JsonObject | undefined => alerts.find((a) => pred(String(a.expr)));
-    assert.ok(find((e) => /evs_gateway_requests_total\{[^}]*code=~"5\.\."/.test(e) && /> 0\.05/.test(e) && /by \([^)]*action/.test(e)), 'error ratio per action > 5%');
+    assert.ok(find((e) => /evs_gateway_requests_total\{[^}]*code=~"5\.\.", code!="501"/.test(e) && /> 0\.05/.test(e) && /by \([^)]*action/.test(e)), 'error ratio per action > 5%, deliberate 501s excluded');
     assert.ok(find((e) => /evs_gateway_upstream_requests_total\{[^}]*upstream="sdrs"[^}]*code=~"[^"]*503[^"]*504/.test(e)), 'SDRS unreachable (503|504)');
     assert.ok(find((e) => /evs_gateway_sdrs_jobs_total\{[^}]*status=~"fail\|timeout"/.test(e)), 'SDRS job failures (fail|timeout)');
     assert.ok(find((e) => /^up\{[^}]*\} == 0$/.test(e.trim())), 'gateway down (up == 0)');
@@ -165,7 +171,7 @@ const DASHBOARD_FILE = join(DEPLOY, 'grafana/evs-sdrs-gateway.json');
 describe('Grafana dashboard', () => {
   const dashboard = JSON.parse(readText(DASHBOARD_FILE)) as JsonObject;
   const panels = (dashboard.panels as JsonObject[]).flatMap((p) => [p, ...((p.panels as JsonObject[] | undefined) ?? [])]);
-  const targets = panels.flatMap((p) => ((p.targets as JsonObject[] | undefined) ?? []).map((t) => ({ panel: String(p.title), expr: String(t.expr), target: t })));
+  const targets = panels.flatMap((p) => ((p.targets as JsonObject[] | undefined) ?? []).map((t) => ({ panel: String(p.title), expr: interpolateGrafana(String(t.expr)), target: t })));
 
   it('takes the datasource as the ${DS_PROMETHEUS} input and uses it everywhere', () => {
     const inputs = dashboard.__inputs as JsonObject[];
@@ -204,6 +210,12 @@ describe('Grafana dashboard', () => {
     }
   });
 
+  it('its 5xx panels leave out the deliberate 501s, as the alert does', () => {
+    const fiveXx = targets.filter((t) => t.expr.includes('code=~"5.."'));
+    assert.ok(fiveXx.length >= 2);
+    for (const t of fiveXx) assert.match(t.expr, /code=~"5\.\.", code!="501"/, t.panel);
+  });
+
   it('its template variables query exported metrics', () => {
     const vars = ((dashboard.templating as JsonObject).list as JsonObject[]).filter((v) => v.type === 'query');
     assert.deepEqual(vars.map((v) => v.name), ['job', 'namespace', 'pod']);
@@ -221,7 +233,7 @@ describe('Grafana dashboard', () => {
     const all = targets.map((t) => t.expr).join('\n');
     const want: [string, RegExp][] = [
       ['request rate per action and status', /sum by \(action, code\) \(rate\(evs_gateway_requests_total/],
-      ['error ratio per action', /sum by \(action\) \(rate\(evs_gateway_requests_total\{[^}]*code=~"5\.\."/],
+      ['error ratio per action', /sum by \(action\) \(rate\(evs_gateway_requests_total\{[^}]*code=~"5\.\.", code!="501"/],
       ['latency p50', /histogram_quantile\(0\.5, sum by \(action, le\) \(rate\(evs_gateway_request_duration_seconds_bucket/],
       ['latency p90', /histogram_quantile\(0\.9, sum by \(action, le\) \(rate\(evs_gateway_request_duration_seconds_bucket/],
       ['latency p99', /histogram_quantile\(0\.99, sum by \(action, le\) \(rate\(evs_gateway_request_duration_seconds_bucket/],
