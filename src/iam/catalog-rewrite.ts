@@ -8,8 +8,8 @@
 //
 // The catalog sits at `token.catalog` in a token response (POST /v3/auth/tokens, GET
 // /v3/auth/tokens) and at `catalog` in GET /v3/auth/catalog. The EVS service types are the ones a
-// recorded OTC catalog lists for the evs.<region> host, and that the SDKs look up (docs/usage.md,
-// "IAM catalog rewrite").
+// recorded OTC catalog lists for the evs.<region> host, and that the SDKs look up
+// (docs/iam-catalog.md).
 
 export const EVS_SERVICE_TYPES: ReadonlySet<string> = new Set(['volume', 'volumev2', 'volumev3', 'evs']);
 
