@@ -15,6 +15,7 @@ Commands:
   serve        run the gateway (default)
   emulator     run the SDRS emulator alone
   translate    print the SDRS request(s) a legacy request becomes, without sending anything
+  usage        print which projects and tools still call the legacy API (GET /usage of a gateway)
 
 Run 'evs-sdrs-gateway <command> --help' for a command's options. Settings come from environment
 variables (and CONFIG_FILE); see README.md.`,
@@ -134,6 +135,11 @@ async function main(): Promise<void> {
       case 'translate': {
         const { runTranslate } = await import('./cli/translate.ts');
         process.exitCode = await runTranslate(rest);
+        return;
+      }
+      case 'usage': {
+        const { runUsage } = await import('./cli/usage.ts');
+        process.exitCode = await runUsage(rest);
         return;
       }
       case '--help':
