@@ -65,3 +65,16 @@ describe('clientFamily', () => {
     assert.ok(ms < 500, `1000 classifications of an 800 kB header took ${ms.toFixed(0)} ms`);
   });
 });
+
+describe('the client label of evs_gateway_requests_total', () => {
+  it('is set from the family passed to observeRequest, `other` when none is passed', async () => {
+    const { createMetrics } = await import('../../src/observability/metrics.ts');
+    const metrics = createMetrics({ defaultMetrics: false });
+    metrics.observeRequest('sync', 202, 0.01, clientFamily('golangsdk/2.0.0'));
+    metrics.observeRequest('sync', 202, 0.01, clientFamily('golangsdk/2.0.0'));
+    metrics.observeRequest('sync', 202, 0.01);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /evs_gateway_requests_total\{action="sync",code="202",client="go-sdk"\} 2/);
+    assert.match(text, /evs_gateway_requests_total\{action="sync",code="202",client="other"\} 1/);
+  });
+});
