@@ -16,6 +16,7 @@ Commands:
   emulator     run the SDRS emulator alone
   translate    print the SDRS request(s) a legacy request becomes, without sending anything
   sign         print a curl command signed with an access key / secret key (AK/SK)
+  usage        print which projects and tools still call the legacy API (GET /usage of a gateway)
 
 Run 'evs-sdrs-gateway <command> --help' for a command's options. Settings come from environment
 variables (and CONFIG_FILE); see README.md.`,
@@ -140,6 +141,11 @@ async function main(): Promise<void> {
       case 'sign': {
         const { runSign } = await import('./cli/sign.ts');
         process.exitCode = runSign(rest);
+        return;
+      }
+      case 'usage': {
+        const { runUsage } = await import('./cli/usage.ts');
+        process.exitCode = await runUsage(rest);
         return;
       }
       case '--help':

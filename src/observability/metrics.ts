@@ -5,6 +5,7 @@ import { VALIDATION_CODES, type ErrorCode } from '../errors.ts';
 import { ROUTE_NAMES, type RouteName } from '../http/route-table.ts';
 import { ACTION_NAMES, type ActionName } from '../translate/actions.ts';
 import { VERSION } from '../version.ts';
+import type { ClientFamily } from './client-family.ts';
 
 /**
  * Values of the `action` label, derived from the action table and the route table: the six
@@ -30,7 +31,8 @@ const UPSTREAM_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 
 export interface Metrics {
   readonly registry: Registry;
-  observeRequest(action: MetricAction, code: number, seconds: number): void;
+  /** `client`: clientFamily(User-Agent) (docs/usage.md); `other` until the caller passes it. */
+  observeRequest(action: MetricAction, code: number, seconds: number, client?: ClientFamily): void;
   observeUpstream(upstream: 'sdrs' | 'evs', operation: string, code: string, seconds: number): void;
   countJob(operation: string, outcome: JobOutcome): void;
   /** Counts a refusal when `code` is a validation error of the catalogue; other codes are not validation failures. */
@@ -43,7 +45,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
-  const requests = new Counter({ name: 'evs_gateway_requests_total', help: 'Legacy API requests answered, by action and HTTP status answered.', labelNames: ['action', 'code'], registers: [registry] });
+  const requests = new Counter({ name: 'evs_gateway_requests_total', help: 'Legacy API requests answered, by action, HTTP status answered and client family (from the User-Agent).', labelNames: ['action', 'code', 'client'], registers: [registry] });
   const requestDuration = new Histogram({ name: 'evs_gateway_request_duration_seconds', help: 'Time from request received to response sent, by action and HTTP status answered.', labelNames: ['action', 'code'], buckets: REQUEST_BUCKETS, registers: [registry] });
   const upstreamRequests = new Counter({ name: 'evs_gateway_upstream_requests_total', help: 'Requests made to SDRS or EVS, by operation and upstream HTTP status (or the gateway status 502/503/504 for transport failures).', labelNames: ['upstream', 'operation', 'code'], registers: [registry] });
   const upstreamDuration = new Histogram({ name: 'evs_gateway_upstream_request_duration_seconds', help: 'Duration of requests made to SDRS or EVS, by operation.', labelNames: ['upstream', 'operation'], buckets: UPSTREAM_BUCKETS, registers: [registry] });
@@ -66,12 +68,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   return {
     registry,
     inFlight,
-    observeRequest(action, code, seconds) {
-      const key = `${action}|${code}`;
+    observeRequest(action, code, seconds, client = 'other') {
+      const key = `${action}|${code}|${client}`;
       let child = requestChildren.get(key);
       if (!child) {
         const c = String(code);
-        child = { count: requests.labels(action, c), duration: requestDuration.labels(action, c) };
+        child = { count: requests.labels(action, c, client), duration: requestDuration.labels(action, c) };
         requestChildren.set(key, child);
       }
       child.count.inc();
