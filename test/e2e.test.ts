@@ -61,7 +61,7 @@ describe('npm start (serve --demo)', () => {
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    assert.match(metrics, /evs_gateway_requests_total\{action="sync",code="200"\} 1/);
+    assert.match(metrics, /evs_gateway_requests_total\{action="sync",code="200",client="[a-z-]+"\} 1/);
     assert.match(metrics, /process_resident_memory_bytes/);
   });
 

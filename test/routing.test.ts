@@ -137,7 +137,7 @@ describe('every spelling of a route answers alike', () => {
     assert.equal(line?.action, 'passthrough');
     assert.equal(line?.status, 200);
     const metrics = await stack.metrics.registry.getSingleMetricAsString('evs_gateway_requests_total');
-    assert.match(metrics, /action="passthrough",code="200"\} [1-9]/);
+    assert.match(metrics, /action="passthrough",code="200",client="[a-z-]+"\} [1-9]/);
   });
 
   it('an absolute-form target is reduced to its path before dispatch, on both paths', async () => {

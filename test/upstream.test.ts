@@ -190,7 +190,7 @@ describe('metrics after requests', () => {
     assert.equal(await metricValue(stack.metrics, 'evs_gateway_in_flight_requests', {}), 0);
     const res = await stack.api.get('/metrics');
     assert.equal(res.status, 200);
-    assert.match(res.text, /evs_gateway_requests_total\{action="stop",code="200"\} \d+/);
+    assert.match(res.text, /evs_gateway_requests_total\{action="stop",code="200",client="[a-z-]+"\} \d+/);
     assert.doesNotMatch(res.text, new RegExp(TOKEN));
     assert.doesNotMatch(res.text, new RegExp(groupId), 'no ids in labels');
   });

@@ -4,6 +4,7 @@
 // Health and metrics endpoints do not come through here: they are not legacy API requests.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { clientFamily } from '../observability/client-family.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MetricAction, Metrics } from '../observability/metrics.ts';
 import { ACTION_NAMES } from '../translate/actions.ts';
@@ -43,7 +44,7 @@ export function createRequestTracker(deps: { logger: Logger; metrics: Metrics })
     const seconds = (performance.now() - state.startedAt) / 1000;
     // 499: the client went away before the answer was complete (nginx's convention).
     const code = res.writableFinished ? res.statusCode : 499;
-    metrics.observeRequest(state.action, code, seconds);
+    metrics.observeRequest(state.action, code, seconds, clientFamily(req.headers['user-agent']));
     if (state.errorCode) metrics.countValidationFailure(state.action, state.errorCode);
     if (inFlight === 0) for (const resolve of idle) resolve();
     // Both lines are info: below that level (LOG_LEVEL=warn) their objects are not even built.

@@ -101,6 +101,7 @@ describe('usage table', () => {
     assert.throws(() => parseUsageSnapshot([]), /not a JSON object/);
     assert.throws(() => parseUsageSnapshot({ since: 'x', generatedAt: 'y', maxEntries: 1, overflowCalls: 0, entries: [{ project: 1 }] }), /entries\[0\]/);
     const s = parseUsageSnapshot({ since: 'x', generatedAt: 'y', maxEntries: 1, overflowCalls: 0, entries: [{ project: 'a\u001b[2Jb', client: 'curl', action: 'sync', count: 1, firstSeen: 'f', lastSeen: 'l', lastStatus: 200 }] });
+    // eslint-disable-next-line no-control-regex -- asserts that no terminal escape reaches the table
     assert.doesNotMatch(formatUsageTable(s), /\u001b/);
   });
 });
