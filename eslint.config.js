@@ -1,19 +1,28 @@
-// Lint is part of `npm test`. typescript-eslint's recommended set, no type-aware rules
-// (tsc --noEmit already type-checks; keeping lint syntactic keeps it fast).
+// Lint is part of `npm test`: typescript-eslint's recommended set, and the layer boundaries of
+// docs/architecture.md as import rules (each layer imports only downward).
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+const layer = (files, forbidden, why) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns: [{ group: forbidden, message: why }] }] },
+});
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'bench/results/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', Buffer: 'readonly', URL: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly' },
-    },
+    languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
   },
+  layer(['src/translate/**'], ['../http/*', '../sdrs/*', '../observability/*', '../server.ts', '../cli/*', '../emulator/*', '../auth/*'], 'src/translate/ is pure mapping: it imports only src/errors.ts and itself (docs/architecture.md).'),
+  layer(['src/sdrs/**'], ['../http/*', '../translate/*', '../server.ts', '../cli/*', '../emulator/*'], 'src/sdrs/ is the SDRS transport: no HTTP layer, no translation (docs/architecture.md).'),
+  layer(['src/errors.ts', 'src/json.ts', 'src/transport.ts'], ['./*', '../*'], 'leaf modules import nothing of the gateway.'),
+  layer(['src/emulator/**'], ['../*', '../../src/*'], 'the emulator imports nothing from the gateway: the two must not share beliefs about SDRS.'),
+  layer(['src/auth/**'], ['../http/*', '../sdrs/*', '../server.ts', '../observability/*', '../emulator/*'], 'src/auth/ is signing and verification only.'),
 );
