@@ -18,6 +18,8 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
+import { Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer';
 import { isObject } from './files.ts';
 
 interface ModelClass {
@@ -44,6 +46,8 @@ const MODELS: Record<string, ModelEntry> = {
   'monitoring.coreos.com/v1/ServiceMonitor': { model: ServiceMonitor as unknown as ModelClass, module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor', namespaced: true },
   'monitoring.coreos.com/v1/PodMonitor': { model: PodMonitor as unknown as ModelClass, module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor', namespaced: true },
   'monitoring.coreos.com/v1/PrometheusRule': { model: PrometheusRule as unknown as ModelClass, module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule', namespaced: true },
+  'cert-manager.io/v1/Issuer': { model: Issuer as unknown as ModelClass, module: '@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer', namespaced: true },
+  'cert-manager.io/v1/Certificate': { model: Certificate as unknown as ModelClass, module: '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate', namespaced: true },
 };
 
 export const KNOWN_KINDS: readonly string[] = Object.keys(MODELS);
