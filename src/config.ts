@@ -114,7 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? `${name}: unknown setting`
         : `${name}: ${(e.keyword === 'pattern' || e.keyword === 'format') && PROPERTIES[name]?.['x-hint'] ? `must be ${PROPERTIES[name]['x-hint']}` : (e.message ?? 'invalid')}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
     });
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    // One line per setting: a value can fail two keywords (format and pattern) with one hint.
+    throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join('; ')}`);
   }
   const s = raw as Record<keyof typeof configSchema.properties, never>;
   const config: Config = {
@@ -145,10 +146,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.headersTimeoutMs <= config.keepAliveTimeoutMs) {
     throw new ConfigError(`invalid configuration: HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must be greater than KEEP_ALIVE_TIMEOUT_MS (${config.keepAliveTimeoutMs})`);
   }
+  if (config.evsCaFile && !config.evsEndpoint) {
+    throw new ConfigError('invalid configuration: EVS_CA_FILE is set but EVS_ENDPOINT is not: without EVS_ENDPOINT there is no passthrough, so the CA would never be used');
+  }
   if (config.jobPollMaxIntervalMs < config.jobPollIntervalMs) {
     throw new ConfigError(`invalid configuration: JOB_POLL_MAX_INTERVAL_MS (${config.jobPollMaxIntervalMs}) must be at least JOB_POLL_INTERVAL_MS (${config.jobPollIntervalMs})`);
   }
   return config;
+}
+
+/** Whether a setting was given (a non-empty environment variable, or a key of CONFIG_FILE) rather than defaulted. */
+export function settingGiven(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env[name] !== undefined && env[name] !== '') return true;
+  const configFile = env.CONFIG_FILE?.trim();
+  return configFile ? name in readConfigFile(configFile) : false;
 }
 
 /** Config for tests and embedding: defaults plus overrides, validated the same way. */

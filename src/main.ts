@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// CLI: `serve` (default), `emulator`, `translate`. Signals and graceful shutdown live here.
+// CLI: `serve` (default), `check`, `emulator`, `translate`. Signals and graceful shutdown live here.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, settingGiven, type Config } from './config.ts';
 import { createLogger } from './observability/logger.ts';
 import { createGateway } from './server.ts';
+import { checkStartup, listenError } from './startup-checks.ts';
 import { VERSION } from './version.ts';
 
 const HELP: Record<string, string> = {
@@ -13,6 +14,8 @@ Usage: evs-sdrs-gateway <command> [options]
 
 Commands:
   serve        run the gateway (default)
+  check        validate the configuration (settings and the files they name), print OK or the
+               problem, exit 0 or 2; nothing is started
   emulator     run the SDRS emulator alone
   translate    print the SDRS request(s) a legacy request becomes, without sending anything
   sign         print a curl command signed with an access key / secret key (AK/SK)
@@ -27,6 +30,13 @@ Runs the gateway on PORT (default 8080) in front of SDRS_ENDPOINT.
   --demo   when SDRS_ENDPOINT is unset, start the embedded SDRS emulator, seed a demo protection
            group and print a curl command to try (this is what 'npm start' does). Without --demo,
            a missing SDRS_ENDPOINT is an error: a production deployment never falls back to demo.`,
+  check: `Usage: evs-sdrs-gateway check [--demo]
+
+Validates what \`serve\` would use: every setting (environment and CONFIG_FILE), the files they
+name (SDRS_CA_FILE and EVS_CA_FILE must hold PEM certificates, ID_MAP_FILE must be a valid map),
+and that HOST resolves. Prints "OK: ..." and exits 0, or prints the problem and exits 2.
+
+  --demo   check for 'serve --demo' (SDRS_ENDPOINT may be unset)`,
   emulator: `Usage: evs-sdrs-gateway emulator [--seed]
 
 Runs the SDRS emulator on EMULATOR_PORT (default 8090). EMULATOR_JOB_DELAY_MS sets how long jobs
@@ -40,16 +50,21 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
+/** Any token works in demo mode, so it listens on 127.0.0.1 only, unless HOST is set explicitly. */
+function withDemoHost(config: Config, demo: boolean): Config {
+  return demo && !config.sdrsEndpoint && !settingGiven('HOST') ? { ...config, host: '127.0.0.1' } : config;
+}
+
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { demo: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return void process.stdout.write(`${HELP.serve}\n`);
-  let config: Config = loadConfig();
+  let config: Config = withDemoHost(loadConfig(), values.demo);
+  await checkStartup(config, { demo: values.demo });
   const logger = createLogger(config.logLevel);
   let stopEmulator: (() => Promise<void>) | undefined;
   let demo: { projectId: string; groupId: string } | undefined;
 
   if (!config.sdrsEndpoint) {
-    if (!values.demo) fail('SDRS_ENDPOINT is required (for example https://sdrs.eu-de.otc.t-systems.com). For a local demo with the embedded SDRS emulator run `npm start` (serve --demo).');
     const { createEmulator } = await import('./emulator/index.ts');
     const emulator = createEmulator({ jobDelayMs: config.emulatorJobDelayMs });
     const url = await emulator.listen(0, '127.0.0.1');
@@ -61,7 +76,9 @@ async function serve(argv: string[]): Promise<void> {
   }
 
   const gateway = createGateway(config, { logger });
-  const url = await gateway.start();
+  const url = await gateway.start().catch((err: unknown) => {
+    throw listenError(err, config.host, config.port) ?? err;
+  });
   logger.info({ url, sdrs: config.sdrsEndpoint, evs: config.evsEndpoint ?? null, actionWait: [...config.actionWait] }, 'gateway listening');
 
   if (demo) {
@@ -99,6 +116,13 @@ async function serve(argv: string[]): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+async function check(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { demo: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) return void process.stdout.write(`${HELP.check}\n`);
+  const summary = await checkStartup(withDemoHost(loadConfig(), values.demo), { demo: values.demo });
+  process.stdout.write(`OK: ${summary}\n`);
+}
+
 async function emulator(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { seed: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return void process.stdout.write(`${HELP.emulator}\n`);
@@ -131,6 +155,8 @@ async function main(): Promise<void> {
     switch (command) {
       case 'serve':
         return await serve(rest);
+      case 'check':
+        return await check(rest);
       case 'emulator':
         return await emulator(rest);
       case 'translate': {

@@ -1,0 +1,90 @@
+// What `serve` verifies before it listens, and what `check` reports: the files the settings name
+// (CA bundles, the ID map) are readable and well-formed, HOST resolves; and, when listening fails,
+// which setting is at fault. Every failure is a ConfigError whose one-line message names the
+// setting and the cause, so main.ts can print it and exit 2.
+import { X509Certificate } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import { ConfigError, type Config } from './config.ts';
+import { loadIdMapFile } from './id-map-file.ts';
+import { createIdMapper } from './translate/id-map.ts';
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+function readSettingFile(setting: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (code ?? String(err));
+    throw new ConfigError(`${setting}: cannot read ${path}: ${why}`);
+  }
+}
+
+/** Throws unless the file holds one or more PEM certificates that all parse. */
+export function checkCaFile(setting: string, path: string): number {
+  const blocks = readSettingFile(setting, path).match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) throw new ConfigError(`${setting}: ${path} holds no PEM certificate (expected -----BEGIN CERTIFICATE----- blocks)`);
+  blocks.forEach((pem, i) => {
+    try {
+      new X509Certificate(pem);
+    } catch (err) {
+      throw new ConfigError(`${setting}: certificate ${i + 1} in ${path} does not parse: ${(err as Error).message}`);
+    }
+  });
+  return blocks.length;
+}
+
+/** Throws unless the ID map file loads as the gateway would load it. Returns its entry count. */
+export function checkIdMapFile(path: string): number {
+  readSettingFile('ID_MAP_FILE', path);
+  try {
+    return createIdMapper(loadIdMapFile(path)).size;
+  } catch (err) {
+    // First line only: the YAML parser appends a multi-line excerpt of the file.
+    throw new ConfigError(`ID_MAP_FILE: ${path}: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+export async function checkHost(host: string): Promise<void> {
+  try {
+    await lookup(host);
+  } catch (err) {
+    throw new ConfigError(`HOST: ${JSON.stringify(host)} does not resolve to an address (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+/**
+ * Everything about the configuration that can be known without listening. `demo`: SDRS_ENDPOINT
+ * may be unset (serve --demo starts the emulator). Returns a one-line summary for `check`.
+ */
+export async function checkStartup(config: Config, opts: { demo: boolean }): Promise<string> {
+  if (!config.sdrsEndpoint && !opts.demo) {
+    throw new ConfigError('SDRS_ENDPOINT is required (for example https://sdrs.eu-de.otc.t-systems.com); for a local demo with the embedded SDRS emulator run `npm start` (serve --demo)');
+  }
+  const parts = [`SDRS ${config.sdrsEndpoint ?? 'embedded emulator (demo)'}`, `EVS ${config.evsEndpoint ?? 'passthrough off'}`];
+  if (config.sdrsCaFile) parts.push(`SDRS_CA_FILE ${checkCaFile('SDRS_CA_FILE', config.sdrsCaFile)} certificate(s)`);
+  if (config.evsCaFile) parts.push(`EVS_CA_FILE ${checkCaFile('EVS_CA_FILE', config.evsCaFile)} certificate(s)`);
+  if (config.idMapFile) parts.push(`ID_MAP_FILE ${checkIdMapFile(config.idMapFile)} entries`);
+  await checkHost(config.host);
+  parts.push(`listen ${config.host}:${config.port}`);
+  return parts.join(', ');
+}
+
+/** The setting at fault when the server cannot listen, as a ConfigError; undefined for other errors. */
+export function listenError(err: unknown, host: string, port: number): ConfigError | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`PORT: ${port} on ${host} is already in use (EADDRINUSE); stop the other process or set PORT`);
+    case 'EACCES':
+      return new ConfigError(`PORT: not allowed to listen on ${port} (EACCES); ports below 1024 need privileges`);
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`HOST: ${JSON.stringify(host)} is not an address of this machine (EADDRNOTAVAIL)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConfigError(`HOST: ${JSON.stringify(host)} does not resolve to an address (${code})`);
+    default:
+      return undefined;
+  }
+}
