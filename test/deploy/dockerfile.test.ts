@@ -136,6 +136,8 @@ describe('Dockerfile', () => {
       assert.ok(labels.has(`org.opencontainers.image.${key}`), `org.opencontainers.image.${key}`);
     }
     assert.equal(labels.get('org.opencontainers.image.licenses'), 'Apache-2.0');
+    assert.equal((pkg as { license?: string }).license, 'Apache-2.0');
+    assert.match(readText(join(REPO, 'LICENSE')), /^\s*Apache License\s+Version 2\.0, January 2004[\s\S]+END OF TERMS AND CONDITIONS/, 'LICENSE holds the Apache-2.0 text');
     const version = all('ARG').map((a) => /^VERSION=(.+)$/.exec(a.getArgumentsContent() ?? '')?.[1]).find(Boolean);
     assert.equal(version, pkg.version, 'ARG VERSION default = package.json version');
     assert.equal(labels.get('org.opencontainers.image.base.name'), '${RUNTIME_IMAGE}');
