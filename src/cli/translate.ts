@@ -15,7 +15,7 @@ import { loadIdMapFile } from '../id-map-file.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { createGateway } from '../server.ts';
-import type { ActionRule } from '../translate/actions.ts';
+import { extendItems, type ActionRule } from '../translate/actions.ts';
 import { createIdMapper } from '../translate/id-map.ts';
 import { SDRS_GROUP_STATUSES } from '../translate/reads.ts';
 import { RecordingTransport, type RecordedCall, type Scenario } from './recording-transport.ts';
@@ -70,7 +70,7 @@ function send(base: string, method: string, path: string, body: string | undefin
 /** The SDRS states worth trying for an action: every group status, runnable ones first, and both sites for a switchover. */
 function actionScenarios(rule: ActionRule, body: unknown): { when: Record<string, unknown>; scenario: Scenario }[] {
   if (rule.kind === 'pairs') {
-    const items = (body as { [k: string]: { replications: { id: string; new_size: number }[] } })[rule.legacyKey]!.replications;
+    const items = extendItems((body as Record<string, unknown>)[rule.legacyKey]);
     const pairs = (status: string) => items.map((i) => ({ id: i.id, status, size: Math.max(1, i.new_size - 1) }));
     return [
       { when: { pairs: `every listed pair belongs to the group, is ${rule.pairRunWhen.join('/')}, and new_size exceeds its size` }, scenario: { groupStatus: 'protected', priorityStation: 'source', pairs: pairs('protected') } },

@@ -8,7 +8,7 @@ import { GatewayError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { getGroup, listGroupPairs } from '../sdrs/api.ts';
 import type { SdrsTransport } from '../sdrs/types.ts';
-import { planExtend, planGroupAction, type ActionPlan, type ActionRule, type ExtendRequestItem, type PlannedCall } from '../translate/actions.ts';
+import { extendItems, planExtend, planGroupAction, type ActionPlan, type ActionRule, type PlannedCall } from '../translate/actions.ts';
 import type { FailureSubject } from '../translate/errors.ts';
 import type { IdMapper } from '../translate/id-map.ts';
 import { readJsonBody } from './body.ts';
@@ -79,7 +79,7 @@ export function createActionHandler(deps: ActionDeps): LegacyHandler {
     const group = await sdrsStep(a.subject, () => getGroup(sdrs, a.ctx, a.projectId, a.groupId));
     if (a.rule.kind === 'group') return planGroupAction(a.rule, group);
     const rule = a.rule;
-    const items = (a.value as { replications: ExtendRequestItem[] }).replications.map((item) => ({ id: idMap.pairToSdrs(item.id), new_size: item.new_size }));
+    const items = extendItems(a.value).map((item) => ({ id: idMap.pairToSdrs(item.id), new_size: item.new_size }));
     const pairs = await sdrsStep(a.subject, () => listGroupPairs(sdrs, a.ctx, a.projectId, a.groupId));
     return withLegacyIds(() => planExtend(rule, a.legacyGroupId, items, pairs), idMap);
   }
