@@ -1,0 +1,148 @@
+// PUT .../os-vendor-replication-consistency-groups/{id} over real HTTP against the SDRS emulator:
+// the rename (sanitised, said so only when changed), every refusal with its status and message,
+// retries, the single-pair extend form, and that no refused write reached SDRS.
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { PROJECT, TOKEN, actionPath, startStack, type Stack } from './helpers.ts';
+
+let stack: Stack;
+
+before(async () => {
+  stack = await startStack();
+});
+after(() => stack.close());
+beforeEach(() => {
+  stack.emulator.faults.clear();
+  stack.emulator.clearRequests();
+});
+
+const GROUPS = `/v2/${PROJECT}/os-vendor-replication-consistency-groups`;
+const put = (id: string, body: unknown) => stack.api.put(`${GROUPS}/${id}`).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send(typeof body === 'string' ? body : JSON.stringify(body));
+const update = (id: string, inner: unknown) => put(id, { replication_consistency_group: inner });
+const writes = () => stack.sdrsRequests().filter((r) => r.method !== 'GET');
+
+describe('update: rename', () => {
+  it('renames in SDRS and answers 202 with the legacy body; no message when the name fits', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { status: 'protected', pairs: 1, name: 'old' });
+    const res = await update(g.id, { name: 'new-name_1.0' });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.deepEqual(writes().map((r) => [r.method, r.path, r.body]), [['PUT', `/v1/${PROJECT}/server-groups/${g.id}`, { server_group: { name: 'new-name_1.0' } }]]);
+    assert.equal(res.body.replication_consistency_group.name, 'new-name_1.0');
+    assert.equal(res.body.replication_consistency_group.status, 'available');
+    assert.equal(res.body.message, undefined);
+    assert.equal(stack.emulator.getGroup(PROJECT, g.id)?.name, 'new-name_1.0');
+  });
+
+  it('sanitises a legacy name SDRS cannot hold and says so in the answer message', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { pairs: 0, name: 'old' });
+    const res = await update(g.id, { name: 'my replication consistency group (prod) é' });
+    assert.equal(res.status, 202);
+    assert.equal(res.body.replication_consistency_group.name, 'my_replication_consistency_group_prod_e');
+    assert.match(res.body.message, /^The name "my replication consistency group \(prod\) é" was stored in SDRS as "my_replication_consistency_group_prod_e": SDRS names are 1 to 64 characters/);
+    assert.equal(stack.emulator.getGroup(PROJECT, g.id)?.name, 'my_replication_consistency_group_prod_e');
+  });
+
+  it('a retried rename (the name is already set) makes no SDRS write', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { pairs: 0, name: 'same' });
+    const res = await update(g.id, { name: 'same', description: '', replication_model: 'hypermetro', add_replication_ids: [] });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.equal(writes().length, 0);
+  });
+
+  it('add_replication_ids naming pairs already in the group and an unchanged description are fine', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { pairs: 2, description: 'kept' });
+    const res = await update(g.id, { description: 'kept', add_replication_ids: g.pairIds });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.equal(res.body.replication_consistency_group.description, 'kept');
+    assert.equal(writes().length, 0);
+  });
+});
+
+describe('update: refusals, each before any SDRS write', () => {
+  const cases: [string, (g: { id: string; pairIds: string[]; other: string }) => unknown, number, RegExp][] = [
+    ['a changed description', () => ({ description: 'new words' }), 400, /^Invalid replication_consistency_group\.description: an SDRS protection group's description cannot be changed .*Send the current description "" or leave description out/],
+    ['a replication model other than hypermetro', () => ({ replication_model: 'async' }), 400, /replication_model: "async" is not supported; the only replication model is "hypermetro"/],
+    ['adding a pair of another group', (g) => ({ add_replication_ids: [g.pairIds[0], g.other] }), 400, /add_replication_ids: replication \S+ is not in replication consistency group .*SDRS cannot move a pair into a protection group.*POST \/v1\/\{project_id\}\/replications.*ID_MAP_FILE/],
+    ['removing a pair of another group', (g) => ({ remove_replication_ids: [g.other] }), 400, /remove_replication_ids: replication \S+ is not in replication consistency group/],
+    ['a pair both added and removed', (g) => ({ add_replication_ids: [g.pairIds[0]], remove_replication_ids: [g.pairIds[0]] }), 400, /is in both add_replication_ids and remove_replication_ids/],
+    ['a pair removed twice', (g) => ({ remove_replication_ids: [g.pairIds[0], g.pairIds[0]] }), 400, /listed more than once/],
+    ['an unknown field', () => ({ name: 'x', size: 3 }), 400, /unexpected field "size"/],
+    ['a name that is not a string', () => ({ name: 7 }), 400, /replication_consistency_group\.name must be of type string/],
+    ['a name with nothing SDRS can hold', () => ({ name: '***' }), 400, /name: it has no character an SDRS name can hold/],
+    ['a path-hostile pair id', () => ({ remove_replication_ids: ['../server-groups'] }), 400, /remove_replication_ids\[0\] must be a replication id/],
+  ];
+  for (const [what, inner, status, message] of cases) {
+    it(what, async () => {
+      const g = stack.emulator.seedGroup(PROJECT, { pairs: 2, name: 'n' });
+      const other = stack.emulator.seedGroup(PROJECT, { pairs: 1 }).pairIds[0]!;
+      stack.emulator.clearRequests();
+      const res = await update(g.id, { ...(inner({ ...g, other }) as object), name: (inner({ ...g, other }) as { name?: unknown }).name ?? 'renamed' });
+      assert.equal(res.status, status, JSON.stringify(res.body));
+      assert.match(res.body.badRequest.message, message);
+      assert.equal(writes().length, 0, 'the rename in the same body was not sent either');
+      assert.equal(stack.emulator.getGroup(PROJECT, g.id)?.name, 'n');
+    });
+  }
+
+  it('removing pairs from a protected group: 400 saying to pause first', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { status: 'protected', pairs: 1 });
+    const res = await update(g.id, { remove_replication_ids: g.pairIds });
+    assert.equal(res.status, 400);
+    assert.match(res.body.badRequest.message, /^Cannot remove pairs from replication consistency group .*: its SDRS protection group status is protected; pause it first with os-stop-replication-consistency-group/);
+    assert.equal(writes().length, 0);
+  });
+
+  it('a body that is not the documented shape: 400; an empty body: 400; not JSON: 415', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { pairs: 0 });
+    let res = await put(g.id, { name: 'flat' });
+    assert.equal(res.status, 400);
+    assert.match(res.body.badRequest.message, /the body is missing the required field "replication_consistency_group"|unexpected field "name"/);
+    res = await put(g.id, '');
+    assert.equal(res.status, 400);
+    assert.match(res.body.badRequest.message, /the body is empty; expected a JSON object \{"replication_consistency_group"/);
+    res = await stack.api.put(`${GROUPS}/${g.id}`).set('X-Auth-Token', TOKEN).set('Content-Type', 'text/plain').send('x');
+    assert.equal(res.status, 415);
+    assert.equal(writes().length, 0);
+  });
+
+  it('an unknown group: 404; no token: 401', async () => {
+    let res = await update('00000000-0000-4000-8000-00000000beef', { name: 'x' });
+    assert.equal(res.status, 404);
+    res = await stack.api.put(`${GROUPS}/abc`).set('Content-Type', 'application/json').send('{"replication_consistency_group": {}}');
+    assert.equal(res.status, 401);
+  });
+});
+
+describe('update: retries', () => {
+  it('a retried removal while the first is still deleting, and after it, is 202 without a second delete', async () => {
+    let now = Date.now();
+    const slow = await startStack({ emulator: { jobDelayMs: 1000, clock: () => now } });
+    try {
+      const g = slow.emulator.seedGroup(PROJECT, { pairs: 2 });
+      const send = () => slow.api.put(`/v2/${PROJECT}/os-vendor-replication-consistency-groups/${g.id}`).set('X-Auth-Token', TOKEN).send({ replication_consistency_group: { remove_replication_ids: g.pairIds } });
+      assert.equal((await send()).status, 202);
+      const again = await send();
+      assert.equal(again.status, 202, JSON.stringify(again.body));
+      assert.equal(again.body.replication_consistency_group.status, 'updating', 'its pairs are still being deleted');
+      now += 1000;
+      const last = await send();
+      assert.equal(last.status, 202);
+      assert.equal(last.body.replication_consistency_group.status, 'available');
+      assert.equal(slow.emulator.requests.filter((r) => r.method === 'DELETE').length, 2);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('extend: the single-pair form', () => {
+  it('{"os-extend-replication-volumes": {"id", "new_size"}} is a list of one', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { status: 'protected', pairs: 2, pairOverrides: { record_metadata: { volume_size: 10 } } });
+    const res = await stack.api.post(actionPath(g.id)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send(JSON.stringify({ 'os-extend-replication-volumes': { id: g.pairIds[1], new_size: 25 } }));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(writes().map((r) => [r.path, r.body]), [[`/v1/${PROJECT}/replications/${g.pairIds[1]}/action`, { 'extend-replication': { new_size: 25 } }]]);
+    const bad = await stack.api.post(actionPath(g.id)).set('X-Auth-Token', TOKEN).send({ 'os-extend-replication-volumes': { id: g.pairIds[1] } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.badRequest.message, /missing the required field "new_size"/);
+  });
+});
