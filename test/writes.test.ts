@@ -3,7 +3,7 @@
 // retries, the single-pair extend form, and that no refused write reached SDRS.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROJECT, TOKEN, actionPath, startStack, type Stack } from './helpers.ts';
+import { PROJECT, TOKEN, actionPath, metricValue, startStack, type Stack } from './helpers.ts';
 
 let stack: Stack;
 
@@ -144,5 +144,33 @@ describe('extend: the single-pair form', () => {
     const bad = await stack.api.post(actionPath(g.id)).set('X-Auth-Token', TOKEN).send({ 'os-extend-replication-volumes': { id: g.pairIds[1] } });
     assert.equal(bad.status, 400);
     assert.match(bad.body.badRequest.message, /missing the required field "new_size"/);
+  });
+});
+
+describe('creates stay 501, naming what to run instead', () => {
+  it('group and pair creates: 501 with the SDRS calls and the ID_MAP_FILE entries; counted under their own action', async () => {
+    const cases = [
+      ['create_group', `/v2/${PROJECT}/os-vendor-replication-consistency-groups`, { replication_consistency_group: { replication_ids: ['a'], priority_station: 'az2.dc2', replication_model: 'hypermetro' } }, /POST \/v1\/\{project_id\}\/server-groups .*entities\.server_group_id.*ID_MAP_FILE: replication_consistency_groups: \{<legacy group id>: <server_group id>\}/],
+      ['create_pair', `/v2/${PROJECT}/os-vendor-replications`, { replication: { volume_ids: ['a', 'b'], priority_station: 'az2.dc2', replication_model: 'hypermetro' } }, /SDRS creates the DR disk itself .*POST \/v1\/\{project_id\}\/replications .*entities\.replication_pair_id.*replications: \{<legacy pair id>: <replication id>\} to ID_MAP_FILE/],
+    ] as const;
+    for (const [action, path, body, message] of cases) {
+      const before = await metricValue(stack.metrics, 'evs_gateway_requests_total', { action, code: '501' });
+      const res = await stack.api.post(path).set('X-Auth-Token', TOKEN).send(body);
+      assert.equal(res.status, 501);
+      assert.match(res.body.notImplemented.message, message);
+      assert.equal(await metricValue(stack.metrics, 'evs_gateway_requests_total', { action, code: '501' }), before + 1);
+    }
+    assert.equal(stack.sdrsRequests().length, 0);
+  });
+
+  it('update and delete are counted under update_group, delete_group and delete_pair', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { pairs: 1 });
+    await update(g.id, { name: 'counted' });
+    await stack.api.delete(`/v2/${PROJECT}/os-vendor-replications/${g.pairIds[0]}`).set('X-Auth-Token', TOKEN);
+    await stack.api.delete(`${GROUPS}/${g.id}`).set('X-Auth-Token', TOKEN);
+    assert.ok((await metricValue(stack.metrics, 'evs_gateway_requests_total', { action: 'update_group', code: '202' })) >= 1);
+    assert.ok((await metricValue(stack.metrics, 'evs_gateway_requests_total', { action: 'delete_pair', code: '202' })) >= 1);
+    assert.ok((await metricValue(stack.metrics, 'evs_gateway_requests_total', { action: 'delete_group', code: '400' })) >= 1, 'its pair is still being deleted');
+    assert.ok(stack.logs.some((l) => l.msg === 'audit: legacy action' && l.action === 'delete_pair'), 'writes are audited');
   });
 });
