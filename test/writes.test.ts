@@ -174,3 +174,19 @@ describe('creates stay 501, naming what to run instead', () => {
     assert.ok(stack.logs.some((l) => l.msg === 'audit: legacy action' && l.action === 'delete_pair'), 'writes are audited');
   });
 });
+
+describe('the OpenAPI document describes the writes', () => {
+  it('update takes the update schema and answers 202 with the group; deletes answer 202; creates 501 with the instructions', async () => {
+    const doc = (await stack.api.get('/openapi.json')).body;
+    const group = doc.paths['/v2/{project_id}/os-vendor-replication-consistency-groups/{replication_consistency_group_id}'];
+    assert.equal(group.put.requestBody.content['application/json'].schema.$ref, '#/components/schemas/UpdateReplicationConsistencyGroup');
+    const { UPDATE_SCHEMA } = await import('../src/http/write-body.ts');
+    assert.deepEqual(doc.components.schemas.UpdateReplicationConsistencyGroup.properties, (UPDATE_SCHEMA as { properties: unknown }).properties);
+    assert.ok(group.put.responses['202'].content['application/json'].schema.properties.replication_consistency_group);
+    assert.match(group.put.description, /delete_target_volume false \(the DR disk is kept\)/);
+    assert.match(group.put.description, /SDRS cannot move a pair into a group/);
+    assert.ok(group.delete.responses['202']);
+    assert.ok(doc.paths['/v2/{project_id}/os-vendor-replications/{replication_id}'].delete.responses['202']);
+    assert.match(doc.paths['/v2/{project_id}/os-vendor-replications'].post.responses['501'].description, /ID_MAP_FILE/);
+  });
+});

@@ -146,17 +146,23 @@ function removalCall(pairId: string, groupId: string | undefined): PlannedCall {
 }
 
 /** remove_replication_ids: which DELETEs to send, which are already done, or a refusal. */
-function planRemovals(legacyGroupId: string, group: GroupState, byId: ReadonlyMap<string, PairState>, others: OtherPairs, ids: readonly string[]): { removals: PlannedCall[]; alreadyRemoving: string[] } {
+/** A pair named for removal that SDRS knows in another group: refused before anything else waits or runs. */
+function checkForeignRemovals(legacyGroupId: string, group: GroupState, others: OtherPairs, ids: readonly string[]): void {
+  for (const id of ids) {
+    const other = others.get(id);
+    if (other && other.server_group_id !== undefined && other.server_group_id !== group.id) {
+      throw E.invalid_value(`${UPDATE}.remove_replication_ids`, `replication ${id} is not in replication consistency group ${legacyGroupId}. Nothing was changed`);
+    }
+  }
+}
+
+function planRemovals(legacyGroupId: string, group: GroupState, byId: ReadonlyMap<string, PairState>, ids: readonly string[]): { removals: PlannedCall[]; alreadyRemoving: string[] } {
   const removals: PlannedCall[] = [];
   const alreadyRemoving: string[] = [];
   for (const id of ids) {
     const pair = byId.get(id);
     if (!pair) {
-      const other = others.get(id);
-      if (other && other.server_group_id !== undefined && other.server_group_id !== group.id) {
-        throw E.invalid_value(`${UPDATE}.remove_replication_ids`, `replication ${id} is not in replication consistency group ${legacyGroupId}. Nothing was changed`);
-      }
-      // Unknown to SDRS (or deleting elsewhere): removed already, e.g. by this update sent before.
+      // Unknown to SDRS: removed already, e.g. by this update sent before (foreign pairs were refused earlier).
       alreadyRemoving.push(id);
       continue;
     }
@@ -195,6 +201,7 @@ export function planUpdate(legacyGroupId: string, group: GroupState, pairs: read
   checkRequestShape(req);
   const byId = new Map(pairs.map((p) => [p.id, p]));
   checkNoops(legacyGroupId, group, new Set(byId.keys()), req);
+  checkForeignRemovals(legacyGroupId, group, others, (req.remove_replication_ids ?? []).filter((id) => !byId.has(id)));
   const toRemove = (req.remove_replication_ids ?? []).filter((id) => byId.has(id) && byId.get(id)!.status !== 'deleting');
   // The group first: while it is `stopping` its pairs are too, and both settle together.
   if (toRemove.length > 0 && !REMOVE_GROUP_STATUSES.includes(group.status)) {
@@ -203,7 +210,7 @@ export function planUpdate(legacyGroupId: string, group: GroupState, pairs: read
     const hint = group.status === 'protected' ? 'pause it first with os-stop-replication-consistency-group (the legacy API also required a paused group)' : `pairs can be removed when it is ${REMOVE_GROUP_STATUSES.join(', ')}`;
     throw E.invalid_state(`remove pairs from replication consistency group ${legacyGroupId}`, `its SDRS protection group status is ${group.status}; ${hint}. Nothing was changed`);
   }
-  const { removals, alreadyRemoving } = planRemovals(legacyGroupId, group, byId, others, req.remove_replication_ids ?? []);
+  const { removals, alreadyRemoving } = planRemovals(legacyGroupId, group, byId, req.remove_replication_ids ?? []);
   const rename = planRename(group, req.name);
   return { kind: 'calls', ...(rename ? { rename } : {}), removals, alreadyRemoving };
 }
