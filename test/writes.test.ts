@@ -135,6 +135,29 @@ describe('update: retries', () => {
   });
 });
 
+describe('concurrent duplicates', () => {
+  it('two identical updates at once both get 202; two deletes of a group or a pair at once both get 202', async () => {
+    let now = Date.now();
+    const slow = await startStack({ emulator: { jobDelayMs: 1000, clock: () => now } });
+    try {
+      const g = slow.emulator.seedGroup(PROJECT, { pairs: 3 });
+      const path = `/v2/${PROJECT}/os-vendor-replication-consistency-groups/${g.id}`;
+      const send = () => slow.api.put(path).set('X-Auth-Token', TOKEN).send({ replication_consistency_group: { remove_replication_ids: g.pairIds } });
+      const answers = await Promise.all([send(), send(), send()]);
+      assert.deepEqual(answers.map((r) => r.status), [202, 202, 202], JSON.stringify(answers.map((r) => r.body)));
+      for (const p of g.pairIds) assert.equal(slow.emulator.getPair(PROJECT, p)?.status, 'deleting');
+      const pairDeletes = await Promise.all([0, 1].map(() => slow.api.delete(`/v2/${PROJECT}/os-vendor-replications/${g.pairIds[0]}`).set('X-Auth-Token', TOKEN)));
+      assert.deepEqual(pairDeletes.map((r) => r.status), [202, 202]);
+      now += 1000;
+      const groupDeletes = await Promise.all([0, 1, 2].map(() => slow.api.delete(path).set('X-Auth-Token', TOKEN)));
+      assert.deepEqual(groupDeletes.map((r) => r.status), [202, 202, 202], JSON.stringify(groupDeletes.map((r) => r.body)));
+      assert.equal(slow.emulator.getGroup(PROJECT, g.id)?.status, 'deleting');
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
 describe('extend: the single-pair form', () => {
   it('{"os-extend-replication-volumes": {"id", "new_size"}} is a list of one', async () => {
     const g = stack.emulator.seedGroup(PROJECT, { status: 'protected', pairs: 2, pairOverrides: { record_metadata: { volume_size: 10 } } });

@@ -27,8 +27,11 @@ export interface Submission {
 }
 
 export interface JobRunner {
-  /** Submits the calls in order; the first refusal stops the sequence (the rest is not attempted). */
-  submitAll(ctx: CallContext, projectId: string, state: RequestState, calls: readonly PlannedCall[], subjectOf: (call: PlannedCall) => FailureSubject): Promise<Submission>;
+  /**
+   * Submits the calls in order; the first refusal stops the sequence (the rest is not attempted),
+   * unless `skippable` says the refused call's work is already done (then it is left out).
+   */
+  submitAll(ctx: CallContext, projectId: string, state: RequestState, calls: readonly PlannedCall[], subjectOf: (call: PlannedCall) => FailureSubject, skippable?: (call: PlannedCall, refusal: GatewayError) => Promise<boolean>): Promise<Submission>;
   /** Polls every job in parallel until it ends or ACTION_WAIT_TIMEOUT_MS passes. */
   waitAll(ctx: CallContext, projectId: string, submitted: readonly Submitted[]): Promise<JobResult[]>;
   /** The legacy error for a job that did not succeed (counted in the job metric). */
@@ -46,7 +49,7 @@ export interface JobRunner {
 export function createJobRunner(deps: { config: Config; sdrs: SdrsTransport; metrics: Metrics }): JobRunner {
   const { config, sdrs, metrics } = deps;
   return {
-    async submitAll(ctx, projectId, state, calls, subjectOf) {
+    async submitAll(ctx, projectId, state, calls, subjectOf, skippable) {
       const submitted: Submitted[] = [];
       for (const [i, call] of calls.entries()) {
         try {
@@ -56,6 +59,7 @@ export function createJobRunner(deps: { config: Config; sdrs: SdrsTransport; met
           metrics.countJob(call.operation, 'submitted');
         } catch (err) {
           if (!(err instanceof GatewayError)) throw err;
+          if (skippable && (await skippable(call, err))) continue;
           return { submitted, error: err, notAttempted: calls.slice(i + 1) };
         }
       }

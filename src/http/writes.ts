@@ -135,9 +135,17 @@ export function createWriteHandlers(deps: WriteDeps): Record<WriteRoute, LegacyH
     res.end();
   }
 
-  /** Submits removals (after the rename, if any); a failure becomes the partial-failure report. */
+  /**
+   * Submits removals (after the rename, if any); a failure becomes the partial-failure report. A
+   * delete SDRS refuses because the pair is already deleting or gone (a concurrent duplicate of
+   * this update got there first) is not a failure: that pair is being removed, as asked.
+   */
   async function runRemovals(c: LegacyCall, res: ServerResponse, removals: readonly PlannedCall[], renamed: string | undefined): Promise<{ submission: Submission; waited: boolean }> {
-    const submission = await jobs.submitAll(c.ctx, c.projectId, c.state, removals, pairSubject);
+    const removedMeanwhile = (call: PlannedCall, refusal: GatewayError): Promise<boolean> =>
+      refusal.code === 'sdrs_refused' || refusal.code === 'sdrs_conflict' || refusal.code === 'not_found'
+        ? alreadyGoingAway(() => sdrsStep(pairSubject(call), () => getPair(sdrs, c.ctx, c.projectId, call.target.id)) as Promise<SdrsPair>)
+        : Promise.resolve(false);
+    const submission = await jobs.submitAll(c.ctx, c.projectId, c.state, removals, pairSubject, removedMeanwhile);
     if (submission.submitted.length > 0) res.setHeader('X-Sdrs-Job-Id', c.state.jobIds.join(','));
     const waited = config.actionWait.has('update') && submission.submitted.length > 0;
     const results = waited ? await jobs.waitAll(c.ctx, c.projectId, submission.submitted) : undefined;
