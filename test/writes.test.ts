@@ -213,3 +213,22 @@ describe('the OpenAPI document describes the writes', () => {
     assert.match(doc.paths['/v2/{project_id}/os-vendor-replications'].post.responses['501'].description, /ID_MAP_FILE/);
   });
 });
+
+describe('upstream faults on the writes', () => {
+  it('SDRS failing the delete: 502; resetting the rename: 503; hanging the group delete: 504 — clean legacy envelopes', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { pairs: 1, name: 'n' });
+    stack.emulator.faults.add({ type: 'status', method: 'DELETE', path: '/replications/', status: 500, times: 1 });
+    const del = await stack.api.delete(`/v2/${PROJECT}/os-vendor-replications/${g.pairIds[0]}`).set('X-Auth-Token', TOKEN);
+    assert.equal(del.status, 502);
+    assert.match(del.body.badGateway.message, /^SDRS failed delete_replication/);
+    stack.emulator.faults.add({ type: 'reset', method: 'PUT', times: 1 });
+    const ren = await update(g.id, { name: 'x' });
+    assert.equal(ren.status, 503, JSON.stringify(ren.body));
+    assert.ok(ren.body.serviceUnavailable);
+    const empty = stack.emulator.seedGroup(PROJECT, { pairs: 0 });
+    stack.emulator.faults.add({ type: 'hang', method: 'DELETE', path: '/server-groups/', times: 1 });
+    const hung = await stack.api.delete(`${GROUPS}/${empty.id}`).set('X-Auth-Token', TOKEN);
+    assert.equal(hung.status, 504);
+    assert.match(hung.body.gatewayTimeout.message, /may or may not have taken effect/);
+  });
+});

@@ -170,7 +170,9 @@ export function createWriteHandlers(deps: WriteDeps): Record<WriteRoute, LegacyH
       let current: SdrsGroup = group;
       if (plan.rename) {
         const step = plan.rename;
-        current = await sdrsStep(groupSubject(c.resourceId), () => renameGroup(sdrs, c.ctx, c.projectId, step.call));
+        const renamed = await sdrsStep(groupSubject(c.resourceId), () => renameGroup(sdrs, c.ctx, c.projectId, step.call));
+        // The answer is about the group the request named, whatever id SDRS's answer carries.
+        current = { ...group, ...renamed, id: group.id };
       }
       const { submission, waited } = await runRemovals(c, res, plan.removals, plan.rename?.name);
       const removed = new Set(submission.submitted.map((s) => s.call.target.id));
