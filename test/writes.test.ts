@@ -232,3 +232,22 @@ describe('upstream faults on the writes', () => {
     assert.match(hung.body.gatewayTimeout.message, /may or may not have taken effect/);
   });
 });
+
+describe('a pause that never finishes', () => {
+  it('after ACTION_WAIT_TIMEOUT_MS of stopping: 409 still_busy, nothing deleted', async () => {
+    const short = await startStack({ config: { actionWaitTimeoutMs: 150 } });
+    try {
+      // Seeded stopping has no job behind it: it stays stopping.
+      const g = short.emulator.seedGroup(PROJECT, { status: 'stopping', pairs: 1 });
+      const res = await short.api.put(`/v2/${PROJECT}/os-vendor-replication-consistency-groups/${g.id}`).set('X-Auth-Token', TOKEN).send({ replication_consistency_group: { remove_replication_ids: g.pairIds } });
+      assert.equal(res.status, 409, JSON.stringify(res.body));
+      assert.match(res.body.conflictingRequest.message, /^Cannot remove pairs from replication consistency group .*: its SDRS protection group is still stopping after 150 ms \(a pause still running\); nothing was changed/);
+      const del = await short.api.delete(`/v2/${PROJECT}/os-vendor-replications/${g.pairIds[0]}`).set('X-Auth-Token', TOKEN);
+      assert.equal(del.status, 409);
+      assert.equal(short.emulator.requests.filter((r) => r.method !== 'GET').length, 0);
+      assert.ok(short.emulator.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/server-groups/${g.id}`)).length > 2, 'it polled the group');
+    } finally {
+      await short.close();
+    }
+  });
+});
