@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import configSchema from '../schemas/config.schema.json' with { type: 'json' };
-import { ACTION_NAMES, type ActionName } from './translate/actions.ts';
+import { WAIT_NAMES, type WaitName } from './translate/writes.ts';
 
 // ajv-formats ships CommonJS with a default export; under ESM the callable sits on .default.
 type AddFormats = (ajv: Ajv) => Ajv;
@@ -21,8 +21,8 @@ export interface Config {
   sdrsConnectTimeoutMs: number;
   sdrsPoolConnections: number;
   sdrsCaFile: string | undefined;
-  /** Actions whose SDRS job the gateway waits for before answering. */
-  actionWait: ReadonlySet<ActionName>;
+  /** Actions and writes (update, delete) whose SDRS jobs the gateway waits for before answering. */
+  actionWait: ReadonlySet<WaitName>;
   actionWaitTimeoutMs: number;
   jobPollIntervalMs: number;
   jobPollMaxIntervalMs: number;
@@ -87,11 +87,11 @@ function readConfigFile(path: string): RawSettings {
   return parsed as RawSettings;
 }
 
-function parseActionWait(value: string): ReadonlySet<ActionName> {
+function parseActionWait(value: string): ReadonlySet<WaitName> {
   const v = value.trim();
-  if (v === 'all') return new Set(ACTION_NAMES);
+  if (v === 'all') return new Set(WAIT_NAMES);
   if (v === 'none') return new Set();
-  return new Set(v.split(',').map((s) => s.trim()) as ActionName[]);
+  return new Set(v.split(',').map((s) => s.trim()) as WaitName[]);
 }
 
 /** Builds the configuration; throws ConfigError naming the offending variable(s). */

@@ -91,6 +91,7 @@ export const ERRORS = {
   // The group or pair is not in a state the legacy operation accepts (checked before any write).
   invalid_state: { status: 400, message: 'Cannot %s: %s.' },
   partial_failure: { status: 502, message: '%s partially failed; %s.' },
+  still_busy: { status: 409, message: 'Cannot %s: its SDRS protection group is still %s after %s ms (a pause still running); nothing was changed, retry once it has finished.' },
   // SDRS said no, failed, or could not be reached (src/translate/errors.ts maps its failures).
   not_found: { status: 404, message: 'The %s could not be found: %s.' },
   sdrs_unauthorized: { status: 401, message: 'SDRS rejected the token: %s.' },

@@ -104,3 +104,39 @@ describe('translate', () => {
     assert.equal(run(['frobnicate']).code, 2);
   });
 });
+
+describe('translate: the legacy writes', () => {
+  const GROUP = `/v2/${P}/os-vendor-replication-consistency-groups/${G}`;
+  it('update: rename and pair removal per group status, the refusal for a protected group', () => {
+    const out = run(['translate', 'PUT', GROUP, '{"replication_consistency_group": {"name": "my group", "remove_replication_ids": ["p1"]}}']).json();
+    assert.equal(out.action, 'update_group');
+    const ok = out.outcomes.find((o: { answer: number }) => o.answer === 202);
+    assert.deepEqual(ok.when.status, ['available', 'failed-over']);
+    assert.deepEqual(ok.calls.map((c: { method: string; path: string; body: unknown }) => [c.method, c.path, c.body]), [
+      ['PUT', `/v1/${P}/server-groups/${G}`, { server_group: { name: 'my_group' } }],
+      ['DELETE', `/v1/${P}/replications/p1`, { replication: { server_group_id: G, delete_target_volume: false } }],
+    ]);
+    const refused = out.outcomes.find((o: { when: { status: string } }) => o.when.status === 'protected');
+    assert.equal(refused.answer, 400);
+    assert.match(refused.message, /pause it first with os-stop-replication-consistency-group/);
+    assert.equal(out.wait_for_job, false);
+  });
+
+  it('delete group: the SDRS delete without a body; ACTION_WAIT delete is reported', () => {
+    const out = run(['translate', 'DELETE', GROUP], undefined, { ACTION_WAIT: 'delete' }).json();
+    const ok = out.outcomes.find((o: { answer: number }) => o.answer === 202);
+    assert.deepEqual(ok.calls, [{ method: 'DELETE', path: `/v1/${P}/server-groups/${G}`, operation: 'delete_server_group' }]);
+    assert.equal(out.wait_for_job, true);
+  });
+
+  it('creates: 501 naming the SDRS calls and the ID_MAP_FILE entries, as the gateway answers', () => {
+    for (const [path, entry] of [[`/v2/${P}/os-vendor-replication-consistency-groups`, /replication_consistency_groups: \{<legacy group id>: <server_group id>\}/], [`/v2/${P}/os-vendor-replications`, /replications: \{<legacy pair id>: <replication id>\}/]] as const) {
+      const r = run(['translate', 'POST', path, '{}']);
+      assert.equal(r.code, 1);
+      const message: string = r.json().notImplemented.message;
+      assert.match(message, /POST \/v1\/\{project_id\}\/replications/);
+      assert.match(message, /ID_MAP_FILE/);
+      assert.match(message, entry);
+    }
+  });
+});

@@ -22,7 +22,8 @@ describe('loadConfig', () => {
 
   it('reads the environment, with ACTION_WAIT lists, all and none', () => {
     assert.deepEqual([...loadConfig({ ACTION_WAIT: ' sync , reverse ' }).actionWait].sort(), ['reverse', 'sync']);
-    assert.equal(loadConfig({ ACTION_WAIT: 'all' }).actionWait.size, 6);
+    assert.deepEqual([...loadConfig({ ACTION_WAIT: 'update,delete' }).actionWait].sort(), ['delete', 'update']);
+    assert.deepEqual([...loadConfig({ ACTION_WAIT: 'all' }).actionWait].sort(), ['delete', 'extend', 'failover', 'reprotect', 'reverse', 'stop', 'sync', 'update']);
     assert.equal(loadConfig({ ACTION_WAIT: 'none' }).actionWait.size, 0);
     assert.equal(loadConfig({ SDRS_ENDPOINT: '' }).sdrsEndpoint, undefined, 'an empty variable counts as unset');
   });
@@ -33,7 +34,7 @@ describe('loadConfig', () => {
     const c = loadConfig({ CONFIG_FILE: yaml, SDRS_TIMEOUT_MS: '5000' });
     assert.equal(c.sdrsEndpoint, 'https://sdrs.eu-de.otc.t-systems.com');
     assert.equal(c.sdrsTimeoutMs, 5000);
-    assert.equal(c.actionWait.size, 6);
+    assert.equal(c.actionWait.size, 8);
     const json = join(dir, 'gw.json');
     writeFileSync(json, JSON.stringify({ PORT: 9000, LOG_LEVEL: 'warn' }));
     assert.equal(loadConfig({ CONFIG_FILE: json }).port, 9000);

@@ -36,6 +36,11 @@ export class RecordingTransport implements SdrsTransport {
   }
 
   #answer(req: SdrsRequest): unknown {
+    // A rename is synchronous and answers the renamed group; every other write starts a job.
+    if (req.method === 'PUT' && /^\/server-groups\/[^/]+$/.test(req.path)) {
+      const name = (req.body as { server_group?: { name?: string } } | undefined)?.server_group?.name;
+      return { server_group: { ...this.#group(decodeURIComponent(req.path.split('/')[2]!)), name } };
+    }
     if (req.method !== 'GET') return { job_id: `dry-run-job-${++this.#jobs}` };
     const one = /^\/(server-groups|replications|jobs)\/([^/]+)$/.exec(req.path);
     const groupId = one?.[1] === 'server-groups' ? decodeURIComponent(one[2]!) : 'dry-run-group';

@@ -15,7 +15,7 @@ import { loadIdMapFile } from '../id-map-file.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { createGateway } from '../server.ts';
-import type { ActionRule } from '../translate/actions.ts';
+import { extendItems, type ActionRule } from '../translate/actions.ts';
 import { createIdMapper } from '../translate/id-map.ts';
 import { SDRS_GROUP_STATUSES } from '../translate/reads.ts';
 import { RecordingTransport, type RecordedCall, type Scenario } from './recording-transport.ts';
@@ -55,7 +55,8 @@ async function readStdin(): Promise<string> {
 function send(base: string, method: string, path: string, body: string | undefined): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const u = new URL(base);
-    const headers: Record<string, string> = { 'x-auth-token': 'dry-run-token', accept: 'application/json' };
+        // Not a prefix of the dry-run ids: the answer scrub redacts any 8-character run of the token's start.
+    const headers: Record<string, string> = { 'x-auth-token': 'translate-cli-credential', accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const req = httpRequest({ host: u.hostname, port: u.port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -70,7 +71,7 @@ function send(base: string, method: string, path: string, body: string | undefin
 /** The SDRS states worth trying for an action: every group status, runnable ones first, and both sites for a switchover. */
 function actionScenarios(rule: ActionRule, body: unknown): { when: Record<string, unknown>; scenario: Scenario }[] {
   if (rule.kind === 'pairs') {
-    const items = (body as { [k: string]: { replications: { id: string; new_size: number }[] } })[rule.legacyKey]!.replications;
+    const items = extendItems((body as Record<string, unknown>)[rule.legacyKey]);
     const pairs = (status: string) => items.map((i) => ({ id: i.id, status, size: Math.max(1, i.new_size - 1) }));
     return [
       { when: { pairs: `every listed pair belongs to the group, is ${rule.pairRunWhen.join('/')}, and new_size exceeds its size` }, scenario: { groupStatus: 'protected', priorityStation: 'source', pairs: pairs('protected') } },
@@ -86,6 +87,26 @@ function actionScenarios(rule: ActionRule, body: unknown): { when: Record<string
     }
   }
   return out;
+}
+
+type WriteRoute = 'update_group' | 'delete_group' | 'delete_pair';
+const WRITE_ROUTES: ReadonlySet<string> = new Set<WriteRoute>(['update_group', 'delete_group', 'delete_pair']);
+/** A paused group, a protected one and a failed-over one: the states that change a write's outcome. */
+const WRITE_STATUSES = ['available', 'protected', 'failed-over', 'starting'];
+
+/** The SDRS states worth trying for a write; the pairs named in the request (or the path's pair) follow the group. */
+function writeScenarios(route: WriteRoute, path: string, bodyText: string | undefined): { when: Record<string, unknown>; scenario: Scenario }[] {
+  let ids: string[] = [];
+  if (route === 'update_group') {
+    try {
+      const inner = (JSON.parse(bodyText ?? '') as { replication_consistency_group?: { remove_replication_ids?: unknown; add_replication_ids?: unknown } }).replication_consistency_group;
+      ids = [inner?.remove_replication_ids, inner?.add_replication_ids].flatMap((v) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []));
+    } catch {
+      ids = [];
+    }
+  }
+  if (route === 'delete_pair') ids = [decodeURIComponent(path.split('?', 1)[0]!.split('/').pop() ?? '')];
+  return WRITE_STATUSES.map((status) => ({ when: { status }, scenario: { groupStatus: status, priorityStation: 'source', pairs: ids.map((id) => ({ id, status, size: 10 })) } }));
 }
 
 function actionRuleOf(bodyText: string | undefined): { rule: ActionRule; body: unknown } | undefined {
@@ -127,7 +148,8 @@ function messageOf(body: string): string | undefined {
 async function dryRun(transport: RecordingTransport, base: string, method: string, path: string, bodyText: string | undefined): Promise<{ runs: Run[]; rule?: ActionRule }> {
   const resolution = resolveRoute(method, path.split('?', 1)[0]!);
   const action = resolution.kind === 'route' && resolution.route.name === 'action' ? actionRuleOf(bodyText) : undefined;
-  const scenarios = action ? actionScenarios(action.rule, action.body) : [{ when: {}, scenario: { groupStatus: 'protected', priorityStation: 'source' as const, pairs: [{ id: 'dry-run-pair', status: 'protected', size: 10 }] } }];
+  const write = resolution.kind === 'route' && WRITE_ROUTES.has(resolution.route.name) ? (resolution.route.name as WriteRoute) : undefined;
+  const scenarios = action ? actionScenarios(action.rule, action.body) : write ? writeScenarios(write, path, bodyText) : [{ when: {}, scenario: { groupStatus: 'protected', priorityStation: 'source' as const, pairs: [{ id: 'dry-run-pair', status: 'protected', size: 10 }] } }];
   const runs: Run[] = [];
   for (const { when, scenario } of scenarios) {
     transport.reset(scenario);
@@ -148,6 +170,9 @@ function report(method: string, rawPath: string, config: Config, runs: Run[], ru
   const route = resolution.kind === 'route' ? resolution.route.name : undefined;
   const reads = first.calls.filter((c) => c.method === 'GET');
   const base = { request: { method, path: rawPath }, route, action: rule?.name ?? route, reads };
+  if (route && WRITE_ROUTES.has(route)) {
+    return { code: 0, out: { ...base, depends_on_status: true, outcomes: grouped(runs), wait_for_job: config.actionWait.has(route === 'update_group' ? 'update' : 'delete') } };
+  }
   if (!rule) return { code: 0, out: { ...base, answer: first.answer.status, depends_on_status: false } };
   return { code: 0, out: { ...base, depends_on_status: true, outcomes: grouped(runs), wait_for_job: config.actionWait.has(rule.name) } };
 }

@@ -4,18 +4,17 @@
 // API did, with the started job ids in X-Sdrs-Job-Id.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.ts';
-import { E, GatewayError } from '../errors.ts';
+import { GatewayError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { getGroup, listGroupPairs, submitJob } from '../sdrs/api.ts';
-import { SdrsError } from '../sdrs/errors.ts';
-import { waitForJob, type JobResult } from '../sdrs/jobs.ts';
-import type { CallContext, SdrsTransport } from '../sdrs/types.ts';
-import { planExtend, planGroupAction, type ActionPlan, type ActionRule, type ExtendRequestItem, type PlannedCall } from '../translate/actions.ts';
-import { legacyErrorFromJobFailure, legacyErrorFromJobTimeout, legacyErrorFromSdrs, type FailureSubject } from '../translate/errors.ts';
+import { getGroup, listGroupPairs } from '../sdrs/api.ts';
+import type { SdrsTransport } from '../sdrs/types.ts';
+import { extendItems, planExtend, planGroupAction, type ActionPlan, type ActionRule, type PlannedCall } from '../translate/actions.ts';
+import type { FailureSubject } from '../translate/errors.ts';
 import type { IdMapper } from '../translate/id-map.ts';
 import { readJsonBody } from './body.ts';
 import { beginLegacyCall, type LegacyCall } from './call.ts';
 import type { LegacyHandler, RouteParams } from './request.ts';
+import { createJobRunner } from './job-runner.ts';
 import { sdrsStep } from './sdrs-step.ts';
 import { identifyAction, validateActionBody } from './validate.ts';
 
@@ -24,19 +23,6 @@ export interface ActionDeps {
   sdrs: SdrsTransport;
   metrics: Metrics;
   idMap: IdMapper;
-}
-
-interface Submitted {
-  call: PlannedCall;
-  jobId: string;
-}
-
-/** What submitting a plan's calls one after another came to. */
-interface Submission {
-  submitted: Submitted[];
-  /** The refusal that stopped the sequence, if one did. */
-  error?: GatewayError;
-  notAttempted: PlannedCall[];
 }
 
 /** One action request, once its path, credential and body are checked. */
@@ -50,28 +36,32 @@ interface ActionRequest extends LegacyCall {
 }
 
 export function createActionHandler(deps: ActionDeps): LegacyHandler {
-  const { config, sdrs, metrics, idMap } = deps;
+  const { config, sdrs, idMap } = deps;
+  const jobs = createJobRunner(deps);
 
   return async function handleAction(req: IncomingMessage, res: ServerResponse, params: RouteParams): Promise<void> {
     const a = await checkedRequest(req, res, params);
     const plan = await planAction(a);
     if (plan.kind === 'noop') return answerOk(a, 'noop');
-    const submission = await submitAll(a, plan.calls);
+    const subjectOf = (call: PlannedCall): FailureSubject => (call.target.kind === 'pair' ? { kind: 'replication', id: idMap.pairToLegacy(call.target.id) } : a.subject);
+    const submission = await jobs.submitAll(a.ctx, a.projectId, a.state, plan.calls, subjectOf);
     if (submission.submitted.length > 0) res.setHeader('X-Sdrs-Job-Id', a.state.jobIds.join(','));
     if (submission.error && submission.submitted.length === 0) {
       if (await alreadyInFlight(a, submission.error)) return answerOk(a, 'noop');
       throw submission.error;
     }
-    const results = config.actionWait.has(a.rule.name) ? await waitAll(a.ctx, a.projectId, submission.submitted) : undefined;
-    results?.forEach((r, i) => {
-      if (r.outcome === 'success') metrics.countJob(submission.submitted[i]!.call.operation, 'success');
-    });
+    const results = config.actionWait.has(a.rule.name) ? await jobs.waitAll(a.ctx, a.projectId, submission.submitted) : undefined;
+    jobs.countSuccesses(submission.submitted, results);
     if (plan.calls.length === 1 && !submission.error) {
       const result = results?.[0];
-      if (result && result.outcome !== 'success') throw jobError(submission.submitted[0]!, result);
+      if (result && result.outcome !== 'success') throw jobs.jobError(submission.submitted[0]!, result);
       return answerOk(a, results ? 'completed' : 'submitted');
     }
-    reportFanout(a, plan.calls, submission, results);
+    const partial = jobs.fanoutFailure(a.rule.legacyKey, plan.calls, submission, results, { done: 'extended', legacyId: (c) => idMap.pairToLegacy(c.target.id) });
+    if (partial) {
+      a.state.outcome = 'partial';
+      throw partial;
+    }
     answerOk(a, results ? 'completed' : 'submitted');
   };
 
@@ -89,27 +79,9 @@ export function createActionHandler(deps: ActionDeps): LegacyHandler {
     const group = await sdrsStep(a.subject, () => getGroup(sdrs, a.ctx, a.projectId, a.groupId));
     if (a.rule.kind === 'group') return planGroupAction(a.rule, group);
     const rule = a.rule;
-    const items = (a.value as { replications: ExtendRequestItem[] }).replications.map((item) => ({ id: idMap.pairToSdrs(item.id), new_size: item.new_size }));
+    const items = extendItems(a.value).map((item) => ({ id: idMap.pairToSdrs(item.id), new_size: item.new_size }));
     const pairs = await sdrsStep(a.subject, () => listGroupPairs(sdrs, a.ctx, a.projectId, a.groupId));
     return withLegacyIds(() => planExtend(rule, a.legacyGroupId, items, pairs), idMap);
-  }
-
-  /** Submits the calls in order; the first refusal stops the sequence (the rest is not attempted). */
-  async function submitAll(a: ActionRequest, calls: readonly PlannedCall[]): Promise<Submission> {
-    const submitted: Submitted[] = [];
-    for (const [i, call] of calls.entries()) {
-      const subject: FailureSubject = call.target.kind === 'pair' ? { kind: 'replication', id: idMap.pairToLegacy(call.target.id) } : a.subject;
-      try {
-        const jobId = await sdrsStep(subject, () => submitJob(sdrs, a.ctx, a.projectId, call));
-        submitted.push({ call, jobId });
-        a.state.jobIds.push(jobId);
-        metrics.countJob(call.operation, 'submitted');
-      } catch (err) {
-        if (!(err instanceof GatewayError)) throw err;
-        return { submitted, error: err, notAttempted: calls.slice(i + 1) };
-      }
-    }
-    return { submitted, notAttempted: [] };
   }
 
   /**
@@ -129,62 +101,10 @@ export function createActionHandler(deps: ActionDeps): LegacyHandler {
       return false;
     }
   }
-
-  /** Fan-out (extend): throws a partial failure naming which pairs grew, which failed, which were not attempted. */
-  function reportFanout(a: ActionRequest, calls: readonly PlannedCall[], s: Submission, results: JobResult[] | undefined): void {
-    const failed: { call: PlannedCall; error: GatewayError }[] = [];
-    const grown: Submitted[] = [];
-    s.submitted.forEach((sub, i) => {
-      const r = results?.[i];
-      if (!r || r.outcome === 'success') grown.push(sub);
-      else failed.push({ call: sub.call, error: jobError(sub, r) });
-    });
-    if (s.error) failed.push({ call: calls[s.submitted.length]!, error: s.error });
-    if (failed.length === 0) return;
-    const legacy = (c: PlannedCall): string => idMap.pairToLegacy(c.target.id);
-    const parts = [
-      `${results ? 'extended' : 'submitted'}: ${grown.length ? grown.map((g) => `${legacy(g.call)} (job ${g.jobId})`).join(', ') : 'none'}`,
-      `failed: ${failed.map((f) => `${legacy(f.call)} (${f.error.message.replace(/\.$/, '')})`).join('; ')}`,
-    ];
-    if (s.notAttempted.length) parts.push(`not attempted: ${s.notAttempted.map(legacy).join(', ')}`);
-    a.state.outcome = 'partial';
-    throw E.partial_failure(a.rule.legacyKey, parts.join('; ')).withStatus(failed[0]!.error.status);
-  }
-
-  async function waitAll(ctx: CallContext, projectId: string, submitted: Submitted[]): Promise<JobResult[]> {
-    const opts = { timeoutMs: config.actionWaitTimeoutMs, intervalMs: config.jobPollIntervalMs, maxIntervalMs: config.jobPollMaxIntervalMs };
-    // Poll in parallel: the legacy client waits for the slowest job either way. A poll that fails
-    // for good (a 4xx about the job) is reported as that job's failure, not as a lost request.
-    return Promise.all(
-      submitted.map(({ jobId }) =>
-        waitForJob(sdrs, ctx, projectId, jobId, opts).catch((err: unknown): JobResult => {
-          if (err instanceof SdrsError) return { outcome: 'timeout', lastStatus: undefined, lastError: err };
-          throw err;
-        }),
-      ),
-    );
-  }
-
-  function jobError(s: Submitted, r: JobResult): GatewayError {
-    if (r.outcome === 'fail') {
-      metrics.countJob(s.call.operation, 'fail');
-      return legacyErrorFromJobFailure(s.call.operation, s.jobId, r.job.error_code, r.job.fail_reason);
-    }
-    if (r.outcome === 'timeout') {
-      if (r.lastError && r.lastStatus === undefined && !(r.lastError.kind === 'unavailable' || r.lastError.kind === 'timeout')) {
-        // The job could not be read at all (e.g. SDRS says it does not exist): say what SDRS said.
-        metrics.countJob(s.call.operation, 'error');
-        return legacyErrorFromSdrs(r.lastError as SdrsError & { status?: number }, { kind: 'job', id: s.jobId });
-      }
-      metrics.countJob(s.call.operation, 'timeout');
-      return legacyErrorFromJobTimeout(s.call.operation, s.jobId, config.actionWaitTimeoutMs, r.lastStatus ?? (r.lastError ? `unknown, SDRS unreachable: ${r.lastError.kind}` : undefined));
-    }
-    return E.job_ended(s.jobId);
-  }
 }
 
 /** Planner messages name SDRS pair ids; a legacy client knows them by legacy ids. */
-function withLegacyIds(plan: () => ActionPlan, idMap: IdMapper): ActionPlan {
+export function withLegacyIds<T>(plan: () => T, idMap: IdMapper): T {
   try {
     return plan();
   } catch (err) {

@@ -21,14 +21,15 @@ function checkMediaType(req: IncomingMessage): void {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+/** `expected` says what the body should be, for the message about an empty one. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number, expected = 'a JSON object with exactly one action key'): Promise<unknown> {
   checkMediaType(req);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
     throw E.body_too_large(` of ${Number(declared)} bytes`, maxBytes);
   }
   const { chunks, size } = await collect(req, maxBytes);
-  if (size === 0) throw E.malformed_json('the body is empty; expected a JSON object with exactly one action key');
+  if (size === 0) throw E.malformed_json(`the body is empty; expected ${expected}`);
   let text: string;
   try {
     text = utf8.decode(Buffer.concat(chunks, size));

@@ -8,6 +8,7 @@ import type { SdrsTransport } from '../sdrs/types.ts';
 import type { IdMapper } from '../translate/id-map.ts';
 import { createActionHandler } from './actions.ts';
 import { createReadHandlers } from './reads.ts';
+import { createWriteHandlers } from './writes.ts';
 import { requestState, type LegacyHandler } from './request.ts';
 import { ROUTES, type RouteName, type TranslatedRouteName } from './route-table.ts';
 
@@ -22,6 +23,7 @@ export function createHandlers(deps: HandlerDeps): Readonly<Record<RouteName, Le
   const translated: Record<TranslatedRouteName, LegacyHandler> = {
     action: createActionHandler(deps),
     ...createReadHandlers(deps),
+    ...createWriteHandlers(deps),
   };
   const all = {} as Record<RouteName, LegacyHandler>;
   for (const route of ROUTES) {

@@ -6,6 +6,7 @@ import { ruleForKey } from '../translate/actions.ts';
 import { VERSION } from '../version.ts';
 import { ROUTES, type TranslatedRouteName } from './route-table.ts';
 import { ACTION_SCHEMAS } from './validate.ts';
+import { UPDATE_SCHEMA } from './write-body.ts';
 
 type Json = Record<string, unknown>;
 
@@ -98,6 +99,50 @@ function translatedOperations(actionSchemas: Json): Record<TranslatedRouteName, 
       responses: { '200': list('replications', 'Replication', 'Pairs'), ...ERRORS_COMMON },
     },
     get_pair: { parameters: [token], responses: { '200': one('replication', 'Replication', 'The pair'), ...ERRORS_COMMON } },
+    ...writeOperations(),
+  };
+}
+
+const WRITE_ERRORS = {
+  ...ERRORS_COMMON,
+  '409': fault(409, 'The group is still stopping from a pause after ACTION_WAIT_TIMEOUT_MS, or SDRS reports a conflict'),
+  '413': fault(413, 'Body larger than MAX_BODY_BYTES, or SDRS throttling'),
+};
+const jobHeader = { 'X-Sdrs-Job-Id': { schema: { type: 'string' }, description: 'SDRS job id(s) started, comma-separated' } };
+
+/** The writes SDRS can express (docs/translation.md, Writes): what each does in SDRS and what it cannot do. */
+function writeOperations(): Record<'update_group' | 'delete_group' | 'delete_pair', Json> {
+  return {
+    update_group: {
+      description:
+        'name: SDRS rename (PUT /v1/{project_id}/server-groups/{id}), sanitised to 1-64 characters of A-Z a-z 0-9 . _ - (a top-level "message" says so when it had to change). ' +
+        'remove_replication_ids: per pair DELETE /v1/{project_id}/replications/{id} with delete_target_volume false (the DR disk is kept); the group must be paused (SDRS available); a group still stopping from a pause is waited for. ' +
+        'add_replication_ids naming pairs already in the group: nothing to do; any other pair: 400 (SDRS cannot move a pair into a group). description: must be unchanged (SDRS groups have no changeable description). replication_model: only hypermetro. ' +
+        'Everything is checked before the first SDRS call; a failure after some calls is a partial failure naming what was removed, what failed and what was not attempted.',
+      parameters: [token],
+      requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/UpdateReplicationConsistencyGroup' } } } },
+      responses: {
+        '202': {
+          description: 'Done or submitted: the legacy group subset, status "updating" while SDRS deletes pairs',
+          headers: jobHeader,
+          content: { 'application/json': { schema: { type: 'object', properties: { replication_consistency_group: { $ref: '#/components/schemas/ReplicationConsistencyGroup' }, message: { type: 'string', description: 'Only when the name had to change to fit SDRS' } } } } },
+        },
+        ...WRITE_ERRORS,
+        '415': fault(415, 'Body not JSON by Content-Type'),
+      },
+    },
+    delete_group: {
+      description: 'SDRS DELETE /v1/{project_id}/server-groups/{id}. Legacy preconditions: no pairs, status available or error. A group already deleting: 202 again; one gone: 404.',
+      parameters: [token],
+      responses: { '202': { description: 'Deleting (or deleted, with ACTION_WAIT delete); empty body', headers: jobHeader }, ...WRITE_ERRORS },
+    },
+    delete_pair: {
+      description:
+        'SDRS DELETE /v1/{project_id}/replications/{id} {"replication": {"server_group_id", "delete_target_volume": false}}: the DR disk is kept. Every SDRS pair has a group, so the legacy "not in a group" is read as "its group is not protected". ' +
+        'A pair already deleting, or already gone (e.g. removed by the group update before): 202.',
+      parameters: [token],
+      responses: { '202': { description: 'Deleting (or deleted, with ACTION_WAIT delete); empty body', headers: jobHeader }, ...WRITE_ERRORS },
+    },
   };
 }
 
@@ -132,6 +177,7 @@ export function buildOpenApi(): Json {
     components: {
       schemas: {
         ...actionSchemas,
+        UpdateReplicationConsistencyGroup: stripMeta(UPDATE_SCHEMA),
         ReplicationConsistencyGroup: GROUP,
         Replication: PAIR,
         Fault: {

@@ -10,7 +10,8 @@ import type { MetricAction, Metrics } from '../observability/metrics.ts';
 import { ACTION_NAMES } from '../translate/actions.ts';
 import { newRequestState, type RequestState } from './request.ts';
 
-const AUDITED_ACTIONS: ReadonlySet<string> = new Set(ACTION_NAMES);
+// The state-changing requests: the actions and the translated writes.
+const AUDITED_ACTIONS: ReadonlySet<string> = new Set([...ACTION_NAMES, 'update_group', 'delete_group', 'delete_pair']);
 
 // The responses still being worked on, per connection (more than one only with pipelining), so
 // that the drain can answer those that outlive it. Not one gateway-wide Set: with every in-flight

@@ -56,28 +56,29 @@ export const ROUTES = [
     resource: 'replication consistency groups',
     summary: 'Create a group (not translated)',
     what: 'Creating a replication consistency group',
-    instead: 'an SDRS protection group needs an AZ pair, active-active domain and VPC that the legacy request does not carry; create it with POST /v1/{project_id}/server-groups and map its id in ID_MAP_FILE',
+    instead:
+      'an SDRS protection group needs an AZ pair, an active-active domain and a VPC that the legacy request does not carry, and SDRS cannot move existing pairs into a group. Instead, in SDRS: ' +
+      '(1) GET /v1/{project_id}/active-domains for domain_id and the two AZs; ' +
+      '(2) POST /v1/{project_id}/server-groups {"server_group": {"name", "source_availability_zone", "target_availability_zone", "domain_id", "source_vpc_id"}}, the new id is entities.server_group_id of GET /v1/{project_id}/jobs/{job_id}; ' +
+      '(3) per production disk POST /v1/{project_id}/replications {"replication": {"server_group_id", "volume_id", "name"}} (SDRS creates the DR disk), the id is entities.replication_pair_id of its job; ' +
+      '(4) for clients that know legacy ids, add them to ID_MAP_FILE: replication_consistency_groups: {<legacy group id>: <server_group id>} and replications: {<legacy pair id>: <replication id>}; the gateway then answers for them under the legacy ids',
   },
   { name: 'get_group', method: 'GET', path: GROUP, kind: 'translated', resource: 'a replication consistency group', summary: 'Show a replication consistency group' },
   {
     name: 'update_group',
     method: 'PUT',
     path: GROUP,
-    kind: 'not_translated',
+    kind: 'translated',
     resource: 'a replication consistency group',
-    summary: 'Update a group (not translated)',
-    what: 'Updating a replication consistency group',
-    instead: 'SDRS cannot move existing pairs between protection groups or change a description; rename with PUT /v1/{project_id}/server-groups/{id}',
+    summary: 'Update a group: rename it, remove pairs (their DR disks are kept); adding pairs and changing the description are refused (SDRS cannot)',
   },
   {
     name: 'delete_group',
     method: 'DELETE',
     path: GROUP,
-    kind: 'not_translated',
+    kind: 'translated',
     resource: 'a replication consistency group',
-    summary: 'Delete a group (not translated)',
-    what: 'Deleting a replication consistency group',
-    instead: 'delete the SDRS protection group with DELETE /v1/{project_id}/server-groups/{id} after removing its pairs',
+    summary: 'Delete a group without pairs (SDRS delete protection group)',
   },
   { name: 'list_pairs', method: 'GET', path: PAIRS, kind: 'translated', resource: 'replication pairs', summary: 'List replication pairs' },
   {
@@ -88,18 +89,19 @@ export const ROUTES = [
     resource: 'replication pairs',
     summary: 'Create a pair (not translated)',
     what: 'Creating a replication pair',
-    instead: 'SDRS creates the DR disk itself and every pair needs a protection group; use POST /v1/{project_id}/replications',
+    instead:
+      'SDRS creates the DR disk itself (an existing DR disk cannot be used) and every SDRS pair belongs to a protection group from its creation. Instead, in SDRS: ' +
+      'POST /v1/{project_id}/replications {"replication": {"server_group_id", "volume_id": <the production disk, detached>, "name": <1-64 of A-Z a-z 0-9 . _ ->}}; the new id is entities.replication_pair_id of GET /v1/{project_id}/jobs/{job_id}; ' +
+      'for clients that know a legacy id, add replications: {<legacy pair id>: <replication id>} to ID_MAP_FILE and the gateway answers for it under the legacy id',
   },
   { name: 'get_pair', method: 'GET', path: PAIR, kind: 'translated', resource: 'a replication pair', summary: 'Show a replication pair' },
   {
     name: 'delete_pair',
     method: 'DELETE',
     path: PAIR,
-    kind: 'not_translated',
+    kind: 'translated',
     resource: 'a replication pair',
-    summary: 'Delete a pair (not translated)',
-    what: 'Deleting a replication pair',
-    instead: 'use DELETE /v1/{project_id}/replications/{id} with {"replication": {"delete_target_volume": false}}',
+    summary: 'Delete a pair whose group is not protected (SDRS delete replication, the DR disk is kept)',
   },
 ] as const satisfies readonly RouteRow[];
 

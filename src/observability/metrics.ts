@@ -20,7 +20,7 @@ export const VALIDATION_REASONS: readonly ErrorCode[] = VALIDATION_CODES;
 const VALIDATION_REASON_SET: ReadonlySet<string> = new Set(VALIDATION_CODES);
 
 /** SDRS operations that start jobs. */
-export const JOB_OPERATIONS = ['start_server_group', 'stop_server_group', 'failover_server_group', 'reverse_server_group', 'extend_replication'] as const;
+export const JOB_OPERATIONS = ['start_server_group', 'stop_server_group', 'failover_server_group', 'reverse_server_group', 'extend_replication', 'delete_replication', 'delete_server_group'] as const;
 
 export const JOB_OUTCOMES = ['submitted', 'success', 'fail', 'timeout', 'error'] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];

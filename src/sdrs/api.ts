@@ -62,3 +62,11 @@ export async function getPair(client: SdrsTransport, ctx: CallContext, projectId
   if (!isPlainObject(pair) || typeof pair.status !== 'string') throw new SdrsBadResponseError('get_replication', 'no replication object with a status');
   return pair;
 }
+
+/** Renames a protection group: synchronous, 200 with the renamed group. */
+export async function renameGroup(client: SdrsTransport, ctx: CallContext, projectId: string, call: SdrsRequest): Promise<SdrsGroup> {
+  const body = await client.call(ctx, projectId, { method: call.method, path: call.path, body: call.body, operation: call.operation });
+  const group = isPlainObject(body) ? body.server_group : undefined;
+  if (!isPlainObject(group) || typeof group.status !== 'string') throw new SdrsBadResponseError(call.operation, 'no server_group object with a status');
+  return { ...group, id: typeof group.id === 'string' ? group.id : '', status: group.status };
+}

@@ -39,7 +39,8 @@ export interface PlannedCall {
   path: string;
   /** Closed-set label for upstream metrics. */
   operation: string;
-  body: Record<string, unknown>;
+  /** Absent for calls SDRS documents without a body (DELETE of a protection group). */
+  body?: Record<string, unknown>;
   /** What the call acts on, for logs, audits and partial-failure reports. */
   target: { kind: 'group' | 'pair'; id: string };
 }
@@ -233,4 +234,13 @@ export function planExtend(rule: PairFanoutRule, groupId: string, items: readonl
     });
   }
   return { kind: 'calls', action: rule.name, calls };
+}
+
+/**
+ * The pairs of a schema-checked extend value: the documented `{"replications": [...]}`, or the
+ * single pair object (`{"id", "new_size"}`) some public SDKs send, as a list of one.
+ */
+export function extendItems(value: unknown): ExtendRequestItem[] {
+  const v = value as { replications?: ExtendRequestItem[]; id?: string; new_size?: number };
+  return v.replications ?? [{ id: v.id!, new_size: v.new_size! }];
 }

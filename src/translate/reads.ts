@@ -121,11 +121,14 @@ export function toLegacyGroup(group: SdrsObject, pairs: readonly SdrsObject[], i
   // found a function or the prototype and the status vanished. Found by test/fuzz/upstream.test.ts.
   const mapped = (Object.hasOwn(GROUP_STATUS_MAP, sdrsStatus) ? GROUP_STATUS_MAP[sdrsStatus] : undefined) ?? { status: 'error', replication: 'error' as const };
   const failed = pairs.find((p) => p.status === 'error' && typeof p.failure_detail === 'string');
+  // Pairs being deleted out of a usable group are a legacy update removing them (legacy `updating`);
+  // SDRS has no group status for it.
+  const status = mapped.status === 'available' && pairs.some((p) => p.status === 'deleting') ? 'updating' : mapped.status;
   return {
     id: idMap.groupToLegacy(str(group.id) ?? ''),
     name: str(group.name) ?? '',
     description: str(group.description) ?? '',
-    status: mapped.status,
+    status,
     replication_status: mapped.replication === 'agg' ? aggregateReplicationStatus(pairs) : mapped.replication,
     priority_station: siteAz(group, group.priority_station),
     replication_model: 'hypermetro',
