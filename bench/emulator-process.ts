@@ -5,6 +5,8 @@
 //   POST   /__bench/reset  every seeded group back to `protected` (after a stop/sync or reverse run)
 //   GET    /__bench/stats  SDRS calls answered since the last DELETE, by "METHOD operation status"
 //   DELETE /__bench/stats
+//   POST   /__bench/status?project=P&id=G&status=S  sets a group's status behind the gateway's
+//          back (bench/polling.ts: how late do polling clients see a change?)
 // Jobs finish at once (jobDelayMs 0), so a sequential stop/sync/reverse on one group always finds
 // the group in the status the next request needs.
 //
@@ -44,6 +46,10 @@ function control(req: IncomingMessage, res: ServerResponse): void {
   req.resume();
   if (route === 'POST /__bench/reset') {
     for (const list of Object.values(groups)) for (const g of list) emulator.setGroupStatus(g.project, g.id, 'protected');
+    res.writeHead(204).end();
+  } else if (req.method === 'POST' && req.url?.startsWith('/__bench/status?')) {
+    const q = new URL(req.url, 'http://x').searchParams;
+    emulator.setGroupStatus(q.get('project') ?? '', q.get('id') ?? '', q.get('status') ?? '');
     res.writeHead(204).end();
   } else if (route === 'GET /__bench/stats') {
     const body = JSON.stringify(Object.fromEntries(stats));

@@ -38,6 +38,8 @@ export interface Config {
   headersTimeoutMs: number;
   demoProjectId: string;
   emulatorJobDelayMs: number;
+  readCacheTtlMs: number;
+  readCacheCredentialTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: s.HEADERS_TIMEOUT_MS,
     demoProjectId: s.DEMO_PROJECT_ID,
     emulatorJobDelayMs: s.EMULATOR_JOB_DELAY_MS,
+    readCacheTtlMs: s.READ_CACHE_TTL_MS,
+    readCacheCredentialTtlMs: s.READ_CACHE_CREDENTIAL_TTL_MS,
   };
   if (config.headersTimeoutMs <= config.keepAliveTimeoutMs) {
     throw new ConfigError(`invalid configuration: HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must be greater than KEEP_ALIVE_TIMEOUT_MS (${config.keepAliveTimeoutMs})`);
@@ -162,7 +166,11 @@ export function settingGiven(name: string, env: NodeJS.ProcessEnv = process.env)
   return configFile ? name in readConfigFile(configFile) : false;
 }
 
-/** Config for tests and embedding: defaults plus overrides, validated the same way. */
+/**
+ * Config for tests and embedding: defaults plus overrides, validated the same way. One default
+ * differs: the read cache is off, because most tests change SDRS behind the gateway's back (faults,
+ * emulator state) and must see every read reach it. test/read-cache.test.ts drives the default.
+ */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), logLevel: 'silent', ...overrides };
+  return { ...loadConfig({}), logLevel: 'silent', readCacheTtlMs: 0, ...overrides };
 }

@@ -15,6 +15,7 @@ import { loadIdMapFile, watchIdMapFile, type IdMapWatcher } from './id-map-file.
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { SdrsClient } from './sdrs/client.ts';
+import { createReadCache } from './sdrs/read-cache.ts';
 import type { SdrsTransport } from './sdrs/types.ts';
 import { createIdMapper, SwappableIdMapper, type IdMapper } from './translate/id-map.ts';
 import { USER_AGENT } from './version.ts';
@@ -79,11 +80,13 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   const { idMap, watcher } = deps.idMap ? { idMap: deps.idMap, watcher: undefined } : idMapperFor(config, logger, metrics);
   const passthrough = config.evsEndpoint ? createPassthrough({ endpoint: config.evsEndpoint, timeoutMs: config.evsTimeoutMs, caFile: config.evsCaFile, metrics }) : undefined;
 
+  const readCache = createReadCache(sdrs, { ttlMs: config.readCacheTtlMs, credentialTtlMs: config.readCacheCredentialTtlMs, onRead: (result) => metrics.countReadCache(result) });
+
   const tracker = createRequestTracker({ logger, metrics });
   const answerError = createErrorAnswerer(logger);
   let lifecycleReady = (): boolean => true;
   const app = createOpsApp({ metrics, isReady: () => lifecycleReady(), answerError });
-  const listener = createDispatcher({ handlers: createHandlers({ config, sdrs, metrics, idMap }), tracker, passthrough, ops: app, answerError });
+  const listener = createDispatcher({ handlers: createHandlers({ config, sdrs: readCache.writes, readSdrs: readCache.reads, metrics, idMap }), tracker, passthrough, ops: app, answerError });
   const lifecycle = createServerLifecycle(listener, tracker, { keepAliveTimeoutMs: config.keepAliveTimeoutMs, headersTimeoutMs: config.headersTimeoutMs });
   lifecycleReady = () => lifecycle.ready;
 

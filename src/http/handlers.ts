@@ -14,7 +14,10 @@ import { ROUTES, type RouteName, type TranslatedRouteName } from './route-table.
 
 export interface HandlerDeps {
   config: Config;
+  /** Every SDRS call of actions and writes (its ends invalidate the read cache). */
   sdrs: SdrsTransport;
+  /** The legacy reads' view: cached and coalesced (src/sdrs/read-cache.ts). */
+  readSdrs: SdrsTransport;
   metrics: Metrics;
   idMap: IdMapper;
 }
@@ -22,7 +25,7 @@ export interface HandlerDeps {
 export function createHandlers(deps: HandlerDeps): Readonly<Record<RouteName, LegacyHandler>> {
   const translated: Record<TranslatedRouteName, LegacyHandler> = {
     action: createActionHandler(deps),
-    ...createReadHandlers(deps),
+    ...createReadHandlers({ sdrs: deps.readSdrs, idMap: deps.idMap }),
     ...createWriteHandlers(deps),
   };
   const all = {} as Record<RouteName, LegacyHandler>;

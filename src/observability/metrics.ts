@@ -5,6 +5,7 @@ import { VALIDATION_CODES, type ErrorCode } from '../errors.ts';
 import { ROUTE_NAMES, type RouteName } from '../http/route-table.ts';
 import { ACTION_NAMES, type ActionName } from '../translate/actions.ts';
 import { VERSION } from '../version.ts';
+import { READ_CACHE_RESULTS, type ReadCacheResult } from '../sdrs/read-cache.ts';
 import type { ClientFamily } from './client-family.ts';
 
 /**
@@ -38,6 +39,8 @@ export interface Metrics {
   /** Counts a refusal when `code` is a validation error of the catalogue; other codes are not validation failures. */
   countValidationFailure(action: MetricAction, code: ErrorCode): void;
   countIdMapReload(outcome: 'success' | 'failure'): void;
+  /** One legacy read's SDRS call: served from the read cache, joined one in flight, or made. */
+  countReadCache(result: ReadCacheResult): void;
   readonly inFlight: Gauge;
 }
 
@@ -52,6 +55,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const jobs = new Counter({ name: 'evs_gateway_sdrs_jobs_total', help: 'SDRS jobs started by the gateway and, when it waited for them, how they ended.', labelNames: ['operation', 'status'], registers: [registry] });
   const validationFailures = new Counter({ name: 'evs_gateway_validation_failures_total', help: 'Legacy requests refused before any upstream call, by action and reason.', labelNames: ['action', 'reason'], registers: [registry] });
   const idMapReloads = new Counter({ name: 'evs_gateway_id_map_reloads_total', help: 'Reloads of ID_MAP_FILE, by outcome (a failed reload keeps the last good mapping).', labelNames: ['outcome'], registers: [registry] });
+  const readCache = new Counter({ name: 'evs_gateway_sdrs_read_cache_total', help: 'SDRS reads wanted by legacy reads, by result: hit (served from the read cache), coalesced (joined an identical call in flight), miss (called SDRS).', labelNames: ['result'], registers: [registry] });
   const inFlight = new Gauge({ name: 'evs_gateway_in_flight_requests', help: 'Legacy API requests currently being handled.', registers: [registry] });
   const buildInfo = new Gauge({ name: 'evs_gateway_build_info', help: 'Always 1; the labels say which gateway version runs on which Node.js.', labelNames: ['version', 'node'], registers: [registry] });
   buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
@@ -60,6 +64,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   // appears already at 1 has no increase to see).
   for (const operation of JOB_OPERATIONS) for (const status of JOB_OUTCOMES) jobs.inc({ operation, status }, 0);
   for (const outcome of ['success', 'failure']) idMapReloads.inc({ outcome }, 0);
+  for (const result of READ_CACHE_RESULTS) readCache.inc({ result }, 0);
+  const readCacheChildren = new Map(READ_CACHE_RESULTS.map((r) => [r, readCache.labels(r)]));
 
   // Children are cached so the hot path does not build a label object per request.
   const requestChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
@@ -97,6 +103,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     },
     countIdMapReload(outcome) {
       idMapReloads.labels(outcome).inc();
+    },
+    countReadCache(result) {
+      readCacheChildren.get(result)?.inc();
     },
   };
 }
