@@ -8,6 +8,7 @@ import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import configSchema from '../schemas/config.schema.json' with { type: 'json' };
 import { ACTION_NAMES, type ActionName } from './translate/actions.ts';
+import { parseTrustedProxies } from './trusted-proxies.ts';
 
 // ajv-formats ships CommonJS with a default export; under ESM the callable sits on .default.
 type AddFormats = (ajv: Ajv) => Ajv;
@@ -38,6 +39,12 @@ export interface Config {
   headersTimeoutMs: number;
   demoProjectId: string;
   emulatorJobDelayMs: number;
+  /** Deadline for receiving a whole request (headers and body); docs/hardening.md. */
+  requestTimeoutMs: number;
+  maxConnections: number;
+  sdrsMaxQueue: number;
+  /** Comma list of addresses/CIDR ranges whose forwarding headers are kept (src/trusted-proxies.ts). */
+  trustedProxies: string;
 }
 
 export class ConfigError extends Error {
@@ -142,7 +149,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: s.HEADERS_TIMEOUT_MS,
     demoProjectId: s.DEMO_PROJECT_ID,
     emulatorJobDelayMs: s.EMULATOR_JOB_DELAY_MS,
+    requestTimeoutMs: s.REQUEST_TIMEOUT_MS,
+    maxConnections: s.MAX_CONNECTIONS,
+    sdrsMaxQueue: s.SDRS_MAX_QUEUE,
+    trustedProxies: s.TRUSTED_PROXIES,
   };
+  checkHardeningSettings(config);
   if (config.headersTimeoutMs <= config.keepAliveTimeoutMs) {
     throw new ConfigError(`invalid configuration: HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must be greater than KEEP_ALIVE_TIMEOUT_MS (${config.keepAliveTimeoutMs})`);
   }
@@ -153,6 +165,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: JOB_POLL_MAX_INTERVAL_MS (${config.jobPollMaxIntervalMs}) must be at least JOB_POLL_INTERVAL_MS (${config.jobPollIntervalMs})`);
   }
   return config;
+}
+
+/** The limits of docs/hardening.md that depend on each other. */
+function checkHardeningSettings(config: Config): void {
+  // Node refuses a server whose header deadline is longer than its whole-request deadline.
+  if (config.requestTimeoutMs < config.headersTimeoutMs) {
+    throw new ConfigError(`invalid configuration: REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}) must be at least HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}): it covers the headers and the body`);
+  }
+  try {
+    parseTrustedProxies(config.trustedProxies);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: TRUSTED_PROXIES: ${(err as Error).message}`);
+  }
 }
 
 /** Whether a setting was given (a non-empty environment variable, or a key of CONFIG_FILE) rather than defaulted. */

@@ -84,7 +84,7 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   let lifecycleReady = (): boolean => true;
   const app = createOpsApp({ metrics, isReady: () => lifecycleReady(), answerError });
   const listener = createDispatcher({ handlers: createHandlers({ config, sdrs, metrics, idMap }), tracker, passthrough, ops: app, answerError });
-  const lifecycle = createServerLifecycle(listener, tracker, { keepAliveTimeoutMs: config.keepAliveTimeoutMs, headersTimeoutMs: config.headersTimeoutMs });
+  const lifecycle = createServerLifecycle(listener, tracker, { keepAliveTimeoutMs: config.keepAliveTimeoutMs, headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, maxConnections: config.maxConnections });
   lifecycleReady = () => lifecycle.ready;
 
   const onClose = async (cut: boolean): Promise<void> => {
