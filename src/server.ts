@@ -66,6 +66,7 @@ function sdrsClientFor(config: Config, metrics: Metrics): SdrsTransport {
     timeoutMs: config.sdrsTimeoutMs,
     connectTimeoutMs: config.sdrsConnectTimeoutMs,
     connections: config.sdrsPoolConnections,
+    maxQueue: config.sdrsMaxQueue,
     caFile: config.sdrsCaFile,
     userAgent: USER_AGENT,
     metrics,

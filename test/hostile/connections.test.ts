@@ -148,15 +148,35 @@ describe("answers Node would give on its own are envelopes", () => {
 });
 
 describe('half-closed clients', () => {
-  it('a client that sends a whole action and shuts its write side still gets the answer', async () => {
+  it('a client that shuts its write side before its action is submitted still gets an answer: 499, and the action does not run', async () => {
     const g = stack.emulator.seedGroup(PROJECT, { status: 'available' });
-    const body = JSON.stringify({ 'os-sync-replication-consistency-group': null });
-    const held = await open(`POST ${actionPath(g.id)} HTTP/1.1\r\nHost: gw\r\nX-Auth-Token: ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-    held.socket.end();
-    const answer = parseAnswer(await held.closed(3000));
-    assert.equal(answer.status, 200);
-    assert.match(answer.headers['x-sdrs-job-id'] ?? '', /\S/);
-    assert.ok(stack.sdrsRequests().some((r) => r.method === 'POST'));
+    stack.emulator.faults.add({ type: 'latency', delayMs: 200, method: 'GET', path: '/server-groups/' });
+    try {
+      const body = JSON.stringify({ 'os-sync-replication-consistency-group': null });
+      const held = await open(`POST ${actionPath(g.id)} HTTP/1.1\r\nHost: gw\r\nX-Auth-Token: ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      held.socket.end();
+      envelope(await held.closed(3000), 499, /client closed the connection/);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(!stack.sdrsRequests().some((r) => r.method === 'POST'), 'no action submitted');
+    } finally {
+      stack.emulator.faults.clear();
+    }
+  });
+
+  it('a client that shuts its write side after its action was submitted gets the real answer, with the job id', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { status: 'available' });
+    stack.emulator.faults.add({ type: 'latency', delayMs: 200, method: 'POST' });
+    try {
+      const body = JSON.stringify({ 'os-sync-replication-consistency-group': null });
+      const held = await open(`POST ${actionPath(g.id)} HTTP/1.1\r\nHost: gw\r\nX-Auth-Token: ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      for (let i = 0; i < 100 && !stack.sdrsRequests().some((r) => r.method === 'POST'); i++) await new Promise((r) => setTimeout(r, 10));
+      held.socket.end();
+      const answer = parseAnswer(await held.closed(3000));
+      assert.equal(answer.status, 200);
+      assert.match(answer.headers['x-sdrs-job-id'] ?? '', /^[A-Za-z0-9-]+$/);
+    } finally {
+      stack.emulator.faults.clear();
+    }
   });
 
   it('a client that half-closes before its body is complete gets a 400, and nothing reaches SDRS', async () => {
