@@ -78,7 +78,7 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   const metrics = deps.metrics ?? createMetrics();
   const sdrs = deps.sdrs ?? sdrsClientFor(config, metrics);
   const { idMap, watcher } = deps.idMap ? { idMap: deps.idMap, watcher: undefined } : idMapperFor(config, logger, metrics);
-  const passthrough = config.evsEndpoint ? createPassthrough({ endpoint: config.evsEndpoint, timeoutMs: config.evsTimeoutMs, caFile: config.evsCaFile, metrics }) : undefined;
+  const passthrough = config.evsEndpoint ? createPassthrough({ endpoint: config.evsEndpoint, timeoutMs: config.evsTimeoutMs, caFile: config.evsCaFile, metrics, trustedProxies: config.trustedProxies }) : undefined;
 
   const tracker = createRequestTracker({ logger, metrics });
   const answerError = createErrorAnswerer(logger);
