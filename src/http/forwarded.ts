@@ -3,6 +3,7 @@
 // only when the connection comes from TRUSTED_PROXIES; from anyone else they are replaced, so a
 // client cannot tell EVS it is someone else (docs/hardening.md). Pure over the request object.
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { TrustedProxies } from '../trusted-proxies.ts';
 
@@ -39,4 +40,22 @@ export function forwardedHeaders(req: IncomingMessage, trusted: TrustedProxies):
     'x-forwarded-port': single(req.headers['x-forwarded-port']) ?? port,
     forwarded: given ? `${given}, ${ours}` : ours,
   };
+}
+
+/**
+ * The client's address for logs: the peer, or, when the peer is a trusted proxy, the right-most
+ * X-Forwarded-For entry that is not itself a trusted proxy (nginx's real_ip_recursive). An entry
+ * that is not an IP address ends the walk: what lies left of it cannot be believed.
+ */
+export function clientAddress(req: IncomingMessage, trusted: TrustedProxies): string {
+  let address = plainPeer(req.socket.remoteAddress);
+  if (!trusted.has(address)) return address;
+  const chain = (single(req.headers['x-forwarded-for']) ?? '').split(',').map((s) => s.trim());
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const hop = chain[i]!;
+    if (isIP(hop) === 0) return address;
+    address = plainPeer(hop);
+    if (!trusted.has(address)) return address;
+  }
+  return address;
 }
