@@ -8,6 +8,7 @@ import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import configSchema from '../schemas/config.schema.json' with { type: 'json' };
 import { WAIT_NAMES, type WaitName } from './translate/writes.ts';
+import { parseTrustedProxies } from './trusted-proxies.ts';
 
 // ajv-formats ships CommonJS with a default export; under ESM the callable sits on .default.
 type AddFormats = (ajv: Ajv) => Ajv;
@@ -40,6 +41,12 @@ export interface Config {
   emulatorJobDelayMs: number;
   readCacheTtlMs: number;
   readCacheCredentialTtlMs: number;
+  /** Deadline for receiving a whole request (headers and body); docs/hardening.md. */
+  requestTimeoutMs: number;
+  maxConnections: number;
+  sdrsMaxQueue: number;
+  /** Comma list of addresses/CIDR ranges whose forwarding headers are kept (src/trusted-proxies.ts). */
+  trustedProxies: string;
 }
 
 export class ConfigError extends Error {
@@ -146,7 +153,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emulatorJobDelayMs: s.EMULATOR_JOB_DELAY_MS,
     readCacheTtlMs: s.READ_CACHE_TTL_MS,
     readCacheCredentialTtlMs: s.READ_CACHE_CREDENTIAL_TTL_MS,
+    requestTimeoutMs: s.REQUEST_TIMEOUT_MS,
+    maxConnections: s.MAX_CONNECTIONS,
+    sdrsMaxQueue: s.SDRS_MAX_QUEUE,
+    trustedProxies: s.TRUSTED_PROXIES,
   };
+  checkHardeningSettings(config);
   if (config.headersTimeoutMs <= config.keepAliveTimeoutMs) {
     throw new ConfigError(`invalid configuration: HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must be greater than KEEP_ALIVE_TIMEOUT_MS (${config.keepAliveTimeoutMs})`);
   }
@@ -157,6 +169,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: JOB_POLL_MAX_INTERVAL_MS (${config.jobPollMaxIntervalMs}) must be at least JOB_POLL_INTERVAL_MS (${config.jobPollIntervalMs})`);
   }
   return config;
+}
+
+/** The limits of docs/hardening.md that depend on each other. */
+function checkHardeningSettings(config: Config): void {
+  // Node refuses a server whose header deadline is longer than its whole-request deadline.
+  if (config.requestTimeoutMs < config.headersTimeoutMs) {
+    throw new ConfigError(`invalid configuration: REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}) must be at least HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}): it covers the headers and the body`);
+  }
+  try {
+    parseTrustedProxies(config.trustedProxies);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: TRUSTED_PROXIES: ${(err as Error).message}`);
+  }
 }
 
 /** Whether a setting was given (a non-empty environment variable, or a key of CONFIG_FILE) rather than defaulted. */

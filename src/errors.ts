@@ -84,6 +84,11 @@ export const ERRORS = {
   unknown_action: { status: 400, validation: true, message: 'Unknown action %s; %s.' },
   invalid_value: { status: 400, validation: true, message: 'Invalid %s: %s.' },
   invalid_query: { status: 400, validation: true, message: 'Invalid %s: %s.' },
+  // Hostile or broken clients (docs/hardening.md): answered by the gateway, never by Node's bare defaults.
+  request_timeout: { status: 408, validation: true, message: 'The request did not arrive in time: its headers and body must be complete within %s ms of its first byte.', headers: { Connection: 'close' } },
+  missing_host: { status: 400, validation: true, message: 'An HTTP/1.1 request must carry exactly one Host header (RFC 9112 section 3.2).', headers: { Connection: 'close' } },
+  expectation_failed: { status: 417, validation: true, message: 'Unsupported Expect %s: only 100-continue is understood.', headers: { Connection: 'close' } },
+  unsupported_encoding: { status: 415, validation: true, message: 'Unsupported Content-Encoding %s: send the request body uncompressed.', headers: { 'Accept-Encoding': 'identity' } },
   // Routing: decided by the route table (src/http/route-table.ts).
   bad_method: { status: 405, validation: true, message: 'Method not allowed%s.' },
   no_route: { status: 404, message: 'No such legacy API resource%s.' },
@@ -112,6 +117,10 @@ export const ERRORS = {
   evs_timeout: { status: 504, message: 'EVS did not answer within %s ms.' },
   // The gateway itself.
   shutting_down: { status: 503, message: 'The gateway is shutting down and could not finish this request in time.%s', headers: { 'Retry-After': '1' } },
+  too_many_connections: { status: 503, message: 'The gateway is serving its limit of %s client connections; retry later.', headers: { 'Retry-After': '1', Connection: 'close' } },
+  sdrs_overloaded: { status: 503, message: 'Too many requests are waiting for SDRS (%s); retry later.', headers: { 'Retry-After': '1' } },
+  // Never seen by a client (it has gone): the reason of the access and audit lines (status 499, nginx's "client closed request").
+  client_closed: { status: 499, message: 'The client closed the connection before the answer; %s.' },
   internal: { status: 500, message: 'The server has either erred or is incapable of performing the requested operation.' },
 } as const satisfies Record<string, ErrorSpec>;
 

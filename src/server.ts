@@ -67,6 +67,7 @@ function sdrsClientFor(config: Config, metrics: Metrics): SdrsTransport {
     timeoutMs: config.sdrsTimeoutMs,
     connectTimeoutMs: config.sdrsConnectTimeoutMs,
     connections: config.sdrsPoolConnections,
+    maxQueue: config.sdrsMaxQueue,
     caFile: config.sdrsCaFile,
     userAgent: USER_AGENT,
     metrics,
@@ -78,7 +79,7 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   const metrics = deps.metrics ?? createMetrics();
   const sdrs = deps.sdrs ?? sdrsClientFor(config, metrics);
   const { idMap, watcher } = deps.idMap ? { idMap: deps.idMap, watcher: undefined } : idMapperFor(config, logger, metrics);
-  const passthrough = config.evsEndpoint ? createPassthrough({ endpoint: config.evsEndpoint, timeoutMs: config.evsTimeoutMs, caFile: config.evsCaFile, metrics }) : undefined;
+  const passthrough = config.evsEndpoint ? createPassthrough({ endpoint: config.evsEndpoint, timeoutMs: config.evsTimeoutMs, caFile: config.evsCaFile, metrics, trustedProxies: config.trustedProxies }) : undefined;
 
   const readCache = createReadCache(sdrs, { ttlMs: config.readCacheTtlMs, credentialTtlMs: config.readCacheCredentialTtlMs, onRead: (result) => metrics.countReadCache(result) });
 
@@ -87,7 +88,7 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   let lifecycleReady = (): boolean => true;
   const app = createOpsApp({ metrics, isReady: () => lifecycleReady(), answerError });
   const listener = createDispatcher({ handlers: createHandlers({ config, sdrs: readCache.writes, readSdrs: readCache.reads, metrics, idMap }), tracker, passthrough, ops: app, answerError });
-  const lifecycle = createServerLifecycle(listener, tracker, { keepAliveTimeoutMs: config.keepAliveTimeoutMs, headersTimeoutMs: config.headersTimeoutMs });
+  const lifecycle = createServerLifecycle(listener, tracker, { keepAliveTimeoutMs: config.keepAliveTimeoutMs, headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, maxConnections: config.maxConnections });
   lifecycleReady = () => lifecycle.ready;
 
   const onClose = async (cut: boolean): Promise<void> => {

@@ -19,11 +19,24 @@ function checkMediaType(req: IncomingMessage): void {
   }
 }
 
+/**
+ * A compressed body is refused (415 with Accept-Encoding: identity, RFC 9110 15.5.16), never read
+ * as if it were plain: the legacy API took plain JSON, and decoding would put a decompression
+ * bomb in front of the body limit (docs/hardening.md).
+ */
+function checkContentEncoding(req: IncomingMessage): void {
+  const header = req.headers['content-encoding'];
+  if (header === undefined || header.trim() === '' || header.trim().toLowerCase() === 'identity') return;
+  throw E.unsupported_encoding(quoteUserText(header));
+}
+
+// A UTF-8 byte order mark is dropped (ignoreBOM false), as RFC 8259 section 8.1 allows a parser to.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** `expected` says what the body should be, for the message about an empty one. */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number, expected = 'a JSON object with exactly one action key'): Promise<unknown> {
   checkMediaType(req);
+  checkContentEncoding(req);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
     throw E.body_too_large(` of ${Number(declared)} bytes`, maxBytes);

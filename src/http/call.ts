@@ -2,6 +2,7 @@
 // credential (401), in that order, and the SDRS call context built from them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallContext } from '../sdrs/types.ts';
+import { clientGoneSignal } from './client-gone.ts';
 import { authToken, pathId, requestState, type RequestState, type RouteParams } from './request.ts';
 
 export interface LegacyCall {
@@ -24,5 +25,5 @@ export function beginLegacyCall(req: IncomingMessage, res: ServerResponse, param
   if (resource === 'replication_consistency_group_id') state.groupId = resourceId;
   const token = authToken(req);
   state.token = token;
-  return { state, projectId, resourceId, ctx: { token, requestId: state.requestId } };
+  return { state, projectId, resourceId, ctx: { token, requestId: state.requestId, signal: clientGoneSignal(req, res) } };
 }

@@ -86,6 +86,8 @@ export function createJobRunner(deps: { config: Config; sdrs: SdrsTransport; met
         return legacyErrorFromJobFailure(s.call.operation, s.jobId, r.job.error_code, r.job.fail_reason);
       }
       if (r.outcome === 'timeout') {
+        // The client left while waiting (docs/hardening.md): not a job outcome, nothing to count.
+        if (r.lastError?.kind === 'cancelled') return legacyErrorFromSdrs(r.lastError as SdrsError & { status?: number });
         if (r.lastError && r.lastStatus === undefined && !(r.lastError.kind === 'unavailable' || r.lastError.kind === 'timeout')) {
           // The job could not be read at all (e.g. SDRS says it does not exist): say what SDRS said.
           metrics.countJob(s.call.operation, 'error');

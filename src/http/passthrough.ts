@@ -11,6 +11,8 @@ import { createProxyMiddleware } from 'http-proxy-middleware';
 import { E, type GatewayError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { caWithExtra, classifyTransportCode } from '../transport.ts';
+import { parseTrustedProxies } from '../trusted-proxies.ts';
+import { forwardedHeaders } from './forwarded.ts';
 import { requestState } from './request.ts';
 import { sendLegacyError } from './respond.ts';
 
@@ -20,6 +22,8 @@ export interface PassthroughOptions {
   caFile?: string | undefined;
   metrics: Metrics;
   userAgentSuffix?: string;
+  /** TRUSTED_PROXIES (src/trusted-proxies.ts); none when absent. */
+  trustedProxies?: string | undefined;
 }
 
 // RFC 9110 7.6.1: connection-specific fields a proxy must not forward.
@@ -35,9 +39,13 @@ function stripHopByHop(connection: string | string[] | undefined, remove: (name:
   if (connection === undefined) return;
   for (const token of String(connection).split(',')) {
     const name = token.trim().toLowerCase();
-    if (name) remove(name);
+    if (name && !NOT_HOP_BY_HOP.has(name)) remove(name);
   }
 }
+
+// What a Connection header may not remove: Host (`Connection: Host` sent EVS a request without
+// one) and the message framing. The headers the gateway adds are set after the strip anyway.
+const NOT_HOP_BY_HOP: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding']);
 
 interface ProxyTiming {
   started: number;
@@ -58,6 +66,7 @@ export interface Passthrough {
 
 export function createPassthrough(opts: PassthroughOptions): Passthrough {
   const target = new URL(opts.endpoint);
+  const trusted = parseTrustedProxies(opts.trustedProxies ?? '');
   const https = target.protocol === 'https:';
   // EVS_CA_FILE adds trust anchors to Node's default roots.
   const ca = caWithExtra(opts.caFile);
@@ -80,7 +89,9 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
   const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: opts.endpoint,
     changeOrigin: true,
-    xfwd: true,
+    // X-Forwarded-* and Forwarded are set in proxyReq from the connection (src/http/forwarded.ts):
+    // http-proxy's xfwd appends to whatever the client sent.
+    xfwd: false,
     agent,
     // Certificates are verified; EVS_CA_FILE only adds trust anchors.
     secure: true,
@@ -89,6 +100,7 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
         stripHopByHop(req.headers.connection, (name) => proxyReq.removeHeader(name));
         const state = requestState(res);
         if (state) proxyReq.setHeader('x-request-id', state.requestId);
+        for (const [name, value] of Object.entries(forwardedHeaders(req, trusted))) proxyReq.setHeader(name, value);
         const timing: ProxyTiming = { started: performance.now(), timedOut: false };
         timing.timer = setTimeout(() => {
           timing.timedOut = true;

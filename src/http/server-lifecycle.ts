@@ -6,6 +6,7 @@
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { E, faultEnvelope } from '../errors.ts';
+import { createConnectionGuard } from './connection-guard.ts';
 import { requestState } from './request.ts';
 import type { RequestTracker } from './request-tracker.ts';
 import { sendLegacyError } from './respond.ts';
@@ -13,6 +14,9 @@ import { sendLegacyError } from './respond.ts';
 export interface LifecycleOptions {
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
+  /** docs/hardening.md: the whole-request deadline and the connection cap. */
+  requestTimeoutMs: number;
+  maxConnections: number;
 }
 
 export interface ServerLifecycle {
@@ -61,6 +65,7 @@ export function createServerLifecycle(listener: (req: IncomingMessage, res: Serv
   let server: Server | undefined;
   let ready = true;
   const sockets = new Set<Socket>();
+  const guard = createConnectionGuard(listener, tracker, opts);
 
   return {
     get server() {
@@ -71,13 +76,16 @@ export function createServerLifecycle(listener: (req: IncomingMessage, res: Serv
     },
     start(port, host) {
       return new Promise((resolve, reject) => {
-        const s = createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs, headersTimeout: opts.headersTimeoutMs, requestTimeout: 0 }, listener);
+        const s = createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs, headersTimeout: opts.headersTimeoutMs, ...guard.serverOptions }, guard.listener);
+        guard.attach(s);
+        // Beyond twice the cap, connections are dropped unanswered: refusing costs little, but not nothing.
+        s.maxConnections = 2 * opts.maxConnections;
         server = s;
         s.on('connection', (socket: Socket) => {
           sockets.add(socket);
           socket.once('close', () => sockets.delete(socket));
         });
-        s.on('clientError', answerClientError);
+        s.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => guard.clientError(err, socket) || answerClientError(err, socket));
         s.once('error', reject);
         s.listen(port, host, () => {
           const addr = s.address();

@@ -1,5 +1,6 @@
 // Prometheus metrics. Every label value comes from a closed set (action names, fault reasons,
 // SDRS operation names, HTTP status codes we produce): never an id, a path or free text.
+import { STATUS_CODES } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { VALIDATION_CODES, type ErrorCode } from '../errors.ts';
 import { ROUTE_NAMES, type RouteName } from '../http/route-table.ts';
@@ -25,6 +26,20 @@ export const JOB_OPERATIONS = ['start_server_group', 'stop_server_group', 'failo
 
 export const JOB_OUTCOMES = ['submitted', 'success', 'fail', 'timeout', 'error'] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
+
+/**
+ * The `code` label of a status: the status itself when it is one Node knows (its STATUS_CODES
+ * table, the IANA registry's codes), else its class (`1xx`-`5xx`), else `other`. A closed set: a
+ * passthrough EVS answering hundreds of odd statuses must not add a series for each (Envoy keeps
+ * codes and classes apart for the same reason, docs/hardening.md). Gateway codes pass unchanged.
+ */
+export function statusLabel(code: number | string): string {
+  const n = typeof code === 'number' ? code : /^\d{3}$/.test(code) ? Number(code) : NaN;
+  if (n === 499) return '499';
+  if (Number.isInteger(n) && STATUS_CODES[n] !== undefined) return String(n);
+  if (n >= 100 && n <= 599) return `${Math.floor(n / 100)}xx`;
+  return 'other';
+}
 
 // Seconds, as Prometheus wants; the upper buckets cover actions that wait for SDRS jobs.
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -75,10 +90,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     registry,
     inFlight,
     observeRequest(action, code, seconds, client = 'other') {
-      const key = `${action}|${code}|${client}`;
+      // Keyed by the label, so the child cache is as bounded as the series.
+      const c = statusLabel(code);
+      const key = `${action}|${c}|${client}`;
       let child = requestChildren.get(key);
       if (!child) {
-        const c = String(code);
         child = { count: requests.labels(action, c, client), duration: requestDuration.labels(action, c) };
         requestChildren.set(key, child);
       }
@@ -86,10 +102,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       child.duration.observe(seconds);
     },
     observeUpstream(upstream, operation, code, seconds) {
-      const key = `${upstream}|${operation}|${code}`;
+      const c = statusLabel(code);
+      const key = `${upstream}|${operation}|${c}`;
       let child = upstreamChildren.get(key);
       if (!child) {
-        child = { count: upstreamRequests.labels(upstream, operation, code), duration: upstreamDuration.labels(upstream, operation) };
+        child = { count: upstreamRequests.labels(upstream, operation, c), duration: upstreamDuration.labels(upstream, operation) };
         upstreamChildren.set(key, child);
       }
       child.count.inc();

@@ -1,5 +1,6 @@
 // Typed SDRS operations the gateway uses, on top of SdrsClient. Each checks the shape it relies on,
 // so a 200 with an unexpected body becomes a clean 502 rather than a TypeError later.
+import { ID_PATTERN, quoteUserText } from '../errors.ts';
 import { isPlainObject } from '../json.ts';
 import { SdrsBadResponseError } from './errors.ts';
 import type { CallContext, SdrsGroup, SdrsJob, SdrsPair, SdrsRequest, SdrsTransport } from './types.ts';
@@ -30,6 +31,11 @@ export async function submitJob(client: SdrsTransport, ctx: CallContext, project
   const body = await client.call(ctx, projectId, { method: call.method, path: call.path, body: call.body, operation: call.operation });
   const jobId = isPlainObject(body) ? body.job_id : undefined;
   if (typeof jobId !== 'string' || jobId.length === 0) throw new SdrsBadResponseError(call.operation, 'no job_id in the answer');
+  // The id goes into the X-Sdrs-Job-Id header and into the next SDRS path: one outside the
+  // documented shape (32 hex digits; any 1-64 of A-Z a-z 0-9 - is taken) would make a header
+  // Node refuses (a 500 after SDRS accepted the job) or a path that reads another job. It is named,
+  // quoted, in the body instead (docs/hardening.md).
+  if (!ID_PATTERN.test(jobId)) throw new SdrsBadResponseError(call.operation, `SDRS accepted the call but its job id ${quoteUserText(jobId)} is not a job id (1 to 64 of A-Z a-z 0-9 -); check the group status before retrying`);
   return jobId;
 }
 

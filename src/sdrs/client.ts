@@ -6,7 +6,7 @@ import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Metrics } from '../observability/metrics.ts';
 import { caWithExtra, classifyTransportCode, transportCode } from '../transport.ts';
 import { parseSdrsErrorBody } from './envelope.ts';
-import { SdrsBadResponseError, SdrsError, SdrsHttpError, SdrsTimeoutError, SdrsUnavailableError } from './errors.ts';
+import { SdrsBadResponseError, SdrsCancelledError, SdrsError, SdrsHttpError, SdrsOverloadedError, SdrsTimeoutError, SdrsUnavailableError } from './errors.ts';
 import type { CallContext, SdrsRequest, SdrsTransport } from './types.ts';
 
 export type { CallContext, SdrsRequest, SdrsTransport } from './types.ts';
@@ -20,6 +20,8 @@ export interface SdrsClientOptions {
   caFile?: string | undefined;
   userAgent: string;
   metrics?: Metrics | undefined;
+  /** Calls that may wait for a free connection; beyond it a call is shed (SdrsOverloadedError). Unbounded when absent. */
+  maxQueue?: number | undefined;
 }
 
 
@@ -31,6 +33,8 @@ export class SdrsClient implements SdrsTransport {
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #opts: SdrsClientOptions;
+  /** Calls dispatched and not finished: beyond `connections` they wait in the pool's queue. */
+  #active = 0;
 
   constructor(opts: SdrsClientOptions) {
     this.#opts = opts;
@@ -66,6 +70,20 @@ export class SdrsClient implements SdrsTransport {
   }
 
   async #once<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
+    // Nothing is sent for a client that has gone, nor queued beyond SDRS_MAX_QUEUE (docs/hardening.md):
+    // a fast 503 beats an answer that comes after the client gave up.
+    if (ctx.signal?.aborted) throw new SdrsCancelledError(req.operation, false);
+    const waiting = this.#active - this.#opts.connections;
+    if (this.#opts.maxQueue !== undefined && waiting >= this.#opts.maxQueue) throw new SdrsOverloadedError(req.operation, waiting, this.#opts.connections);
+    this.#active++;
+    try {
+      return await this.#exchange<T>(ctx, projectId, req);
+    } finally {
+      this.#active--;
+    }
+  }
+
+  async #exchange<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
     const started = performance.now();
     const path = `${this.#basePath}/v1/${encodeURIComponent(projectId)}${req.path}${req.query ? `?${req.query}` : ''}`;
     const headers: Record<string, string> = {
@@ -79,7 +97,7 @@ export class SdrsClient implements SdrsTransport {
       payload = JSON.stringify(req.body);
       headers['content-type'] = 'application/json';
     }
-    const exchange = new Exchange(MAX_RESPONSE_BYTES, this.#opts.timeoutMs);
+    const exchange = new Exchange(MAX_RESPONSE_BYTES, this.#opts.timeoutMs, ctx.signal, req.method === 'GET', req.operation);
     let metricCode: string;
     try {
       let answer: Answer;
@@ -87,7 +105,7 @@ export class SdrsClient implements SdrsTransport {
         this.#pool.dispatch({ method: req.method, path, headers, body: payload ?? null }, exchange);
         answer = await exchange.answer;
       } catch (err) {
-        throw transportFailure(req.operation, err, exchange.gotHeaders, this.#opts.timeoutMs);
+        throw err instanceof SdrsCancelledError ? err : transportFailure(req.operation, err, exchange.gotHeaders, this.#opts.timeoutMs);
       }
       const body = interpret<T>(req.operation, answer, ctx.token);
       metricCode = String(answer.statusCode);
@@ -162,6 +180,7 @@ function upstreamMetricCode(err: unknown): string {
   if (err instanceof SdrsBadResponseError && err.upstreamStatus && err.status !== undefined) return String(err.status);
   if (err instanceof SdrsTimeoutError) return '504';
   if (err instanceof SdrsUnavailableError) return '503';
+  if (err instanceof SdrsCancelledError) return '499';
   return '502';
 }
 
@@ -196,9 +215,13 @@ class Exchange implements Dispatcher.DispatchHandler {
   #size = 0;
   #tooLarge = false;
   readonly #limit: number;
+  readonly #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
 
-  constructor(limit: number, timeoutMs: number) {
+  /** `cancelSent`: whether a client's abort may cut off a request already being sent (reads only). */
+  constructor(limit: number, timeoutMs: number, signal?: AbortSignal, cancelSent = false, operation = '') {
     this.#limit = limit;
+    this.#signal = signal;
     this.answer = new Promise<Answer>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -209,10 +232,22 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.#controller?.abort(this.#timedOut);
       this.#reject(this.#timedOut);
     }, timeoutMs);
+    if (signal) {
+      this.#onAbort = () => {
+        // A write already on its way is left to finish: it may have taken effect, and it is logged.
+        if (this.#controller && !cancelSent) return;
+        const err = new SdrsCancelledError(operation, this.#controller !== undefined);
+        this.#timedOut ??= err;
+        this.#controller?.abort(err);
+        this.#reject(err);
+      };
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
+    // Timed out or cancelled while queued for a connection: nothing is sent.
     if (this.#timedOut) controller.abort(this.#timedOut);
   }
 
@@ -252,6 +287,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** Clears the deadline: the one place it is cleared, safe also when dispatch() itself threw. */
   dispose(): void {
     clearTimeout(this.#timer);
+    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
   }
 
   #abortTooLarge(controller: Dispatcher.DispatchController): void {

@@ -1,7 +1,7 @@
 // One error class per way an SDRS call can fail (the undici model), each with a stable `kind`.
 // The translation to what a legacy client sees lives in src/translate/errors.ts.
 
-export type SdrsFailureKind = 'http' | 'unavailable' | 'timeout' | 'bad_response';
+export type SdrsFailureKind = 'http' | 'unavailable' | 'timeout' | 'bad_response' | 'overloaded' | 'cancelled';
 
 export class SdrsError extends Error {
   readonly kind: SdrsFailureKind;
@@ -47,6 +47,22 @@ export class SdrsTimeoutError extends SdrsError {
     super('timeout', operation, `SDRS did not answer ${operation} within ${timeoutMs} ms`, options);
     this.name = 'SdrsTimeoutError';
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Not sent: SDRS_MAX_QUEUE calls already wait for a free SDRS connection (load shedding). */
+export class SdrsOverloadedError extends SdrsError {
+  constructor(operation: string, waiting: number, connections: number) {
+    super('overloaded', operation, `${waiting} waiting for ${connections} SDRS connections`);
+    this.name = 'SdrsOverloadedError';
+  }
+}
+
+/** Not sent, or a read cut off, because the legacy client went away (CallContext.signal). */
+export class SdrsCancelledError extends SdrsError {
+  constructor(operation: string, sent: boolean) {
+    super('cancelled', operation, sent ? `${operation} was cut off, no action was submitted` : `${operation} was not sent`);
+    this.name = 'SdrsCancelledError';
   }
 }
 

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getJob } from './api.ts';
 import type { CallContext, SdrsJob, SdrsTransport } from './types.ts';
-import { SdrsError, SdrsHttpError } from './errors.ts';
+import { SdrsCancelledError, SdrsError, SdrsHttpError } from './errors.ts';
 
 export interface JobWaitOptions {
   timeoutMs: number;
@@ -32,12 +32,16 @@ export async function waitForJob(client: SdrsTransport, ctx: CallContext, projec
     } catch (err) {
       // A 4xx about the job (unknown job, bad token) will not heal by polling again.
       if (err instanceof SdrsHttpError && err.status < 500 && err.status !== 429) throw err;
+      // The client has gone: nobody waits for the answer, the job runs on in SDRS.
+      if (err instanceof SdrsCancelledError) throw err;
       if (!(err instanceof SdrsError)) throw err;
       lastError = err;
     }
     const remaining = deadline - performance.now();
     if (remaining <= 0) return { outcome: 'timeout', lastStatus, lastError };
-    await sleep(Math.min(interval, remaining));
+    await sleep(Math.min(interval, remaining), undefined, ctx.signal ? { signal: ctx.signal } : undefined).catch(() => {
+      throw new SdrsCancelledError('get_job', false);
+    });
     interval = Math.min(Math.ceil(interval * 1.5), opts.maxIntervalMs);
   }
 }

@@ -6,6 +6,11 @@
 export interface CallContext {
   token: string;
   requestId: string;
+  /**
+   * Aborted when the legacy client has gone: calls not yet sent are not sent, reads in flight are
+   * cut off; a write already being sent runs to its end (it may already have taken effect).
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface SdrsRequest {

@@ -8,13 +8,15 @@
 //   SDRS 5xx, an unreadable or cut-off answer                                         -> 502
 //   connection refused / reset before an answer / DNS failure                         -> 503
 //   no answer within SDRS_TIMEOUT_MS                                                  -> 504
+//   not sent: SDRS_MAX_QUEUE calls already waiting (shed)                            -> 503 with Retry-After
+//   not sent or cut off: the legacy client went away                                 -> 499 (logged; a half-closed client reads it)
 // The gateway never answers 500 for an upstream fault: 500 would tell the client our code broke.
 import { E, type GatewayError } from '../errors.ts';
 
 export const SDRS_NOT_FOUND_CODES: ReadonlySet<string> = new Set(['SDRS.1013', 'SDRS.1608', 'SDRS.1320', 'SDRS.1902']);
 
 export interface SdrsFailureLike {
-  kind: 'http' | 'unavailable' | 'timeout' | 'bad_response';
+  kind: 'http' | 'unavailable' | 'timeout' | 'bad_response' | 'overloaded' | 'cancelled';
   operation: string;
   message: string;
   status?: number | undefined;
@@ -40,6 +42,10 @@ export function legacyErrorFromSdrs(err: SdrsFailureLike, subject?: FailureSubje
       return E.sdrs_bad_response(err.message);
     case 'http':
       return fromHttp(err, subject);
+    case 'overloaded':
+      return E.sdrs_overloaded(err.message);
+    case 'cancelled':
+      return E.client_closed(err.message);
   }
 }
 
