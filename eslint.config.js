@@ -20,6 +20,17 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // Type-aware checks on src/ only: a promise nobody awaits or catches is a crash or a lost error
+  // in a server (an unhandled rejection ends the process). Tests and bench are left out to keep
+  // lint fast; they run under node:test, which reports their rejections anyway.
+  {
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
   layer(['src/translate/**'], ['../http/*', '../sdrs/*', '../observability/*', '../server.ts', '../cli/*', '../emulator/*', '../auth/*'], 'src/translate/ is pure mapping: it imports only src/errors.ts and itself (docs/architecture.md).'),
   layer(['src/sdrs/**'], ['../http/*', '../translate/*', '../server.ts', '../cli/*', '../emulator/*'], 'src/sdrs/ is the SDRS transport: no HTTP layer, no translation (docs/architecture.md).'),
   layer(['src/errors.ts', 'src/json.ts', 'src/transport.ts'], ['./*', '../*'], 'leaf modules import nothing of the gateway.'),
