@@ -77,7 +77,9 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   const metrics = deps.metrics ?? createMetrics();
   const sdrs = deps.sdrs ?? sdrsClientFor(config, metrics);
   const { idMap, watcher } = deps.idMap ? { idMap: deps.idMap, watcher: undefined } : idMapperFor(config, logger, metrics);
-  const passthrough = config.evsEndpoint ? createPassthrough({ endpoint: config.evsEndpoint, timeoutMs: config.evsTimeoutMs, caFile: config.evsCaFile, metrics }) : undefined;
+  const passthrough = config.evsEndpoint
+    ? createPassthrough({ endpoint: config.evsEndpoint, timeoutMs: config.evsTimeoutMs, caFile: config.evsCaFile, metrics })
+    : undefined;
 
   const tracker = createRequestTracker({ logger, metrics });
   const answerError = createErrorAnswerer(logger);

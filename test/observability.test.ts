@@ -75,7 +75,8 @@ describe('GET /openapi.json', () => {
     assert.equal(doc.openapi, '3.1.0');
     const { ACTION_SCHEMAS } = await import('../src/http/validate.ts');
     for (const [key, schema] of Object.entries(ACTION_SCHEMAS)) {
-      const found = Object.values(doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>).find((s) => s.properties && key in s.properties);
+      const schemas = Object.values(doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>);
+      const found = schemas.find((s) => s.properties && key in s.properties);
       assert.ok(found, `schema for ${key}`);
       assert.deepEqual(found!.properties, (schema as { properties: unknown }).properties);
     }

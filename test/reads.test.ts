@@ -108,7 +108,8 @@ describe('the legacy polling workflow through the gateway', () => {
         const res = await get(`${base}/os-vendor-replication-consistency-groups/${id}`);
         const g = res.body.replication_consistency_group;
         last = g;
-        return g.status === want.status && g.replication_status === want.replication_status && (want.priority_station === undefined || g.priority_station === want.priority_station);
+        return g.status === want.status && g.replication_status === want.replication_status
+          && (want.priority_station === undefined || g.priority_station === want.priority_station);
       },
       timeoutMs,
       `${JSON.stringify(want)}; last seen ${JSON.stringify(last)}`,
