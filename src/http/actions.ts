@@ -56,13 +56,13 @@ export function createActionHandler(deps: ActionDeps): LegacyHandler {
     const a = await checkedRequest(req, res, params);
     const plan = await planAction(a);
     if (plan.kind === 'noop') return answerOk(a, 'noop');
-    const submission = await submitAll(a, plan.calls);
+    const submission = await submitAll(deps, a, plan.calls);
     if (submission.submitted.length > 0) res.setHeader('X-Sdrs-Job-Id', a.state.jobIds.join(','));
     if (submission.error && submission.submitted.length === 0) {
-      if (await alreadyInFlight(a, submission.error)) return answerOk(a, 'noop');
+      if (await alreadyInFlight(deps, a, submission.error)) return answerOk(a, 'noop');
       throw submission.error;
     }
-    const results = config.actionWait.has(a.rule.name) ? await waitAll(a.ctx, a.projectId, submission.submitted) : undefined;
+    const results = config.actionWait.has(a.rule.name) ? await waitAll(deps, a.ctx, a.projectId, submission.submitted) : undefined;
     results?.forEach((r, i) => {
       if (r.outcome === 'success') metrics.countJob(submission.submitted[i]!.call.operation, 'success');
     });
@@ -94,42 +94,6 @@ export function createActionHandler(deps: ActionDeps): LegacyHandler {
     return withLegacyIds(() => planExtend(rule, a.legacyGroupId, items, pairs), idMap);
   }
 
-  /** Submits the calls in order; the first refusal stops the sequence (the rest is not attempted). */
-  async function submitAll(a: ActionRequest, calls: readonly PlannedCall[]): Promise<Submission> {
-    const submitted: Submitted[] = [];
-    for (const [i, call] of calls.entries()) {
-      const subject: FailureSubject = call.target.kind === 'pair' ? { kind: 'replication', id: idMap.pairToLegacy(call.target.id) } : a.subject;
-      try {
-        const jobId = await sdrsStep(subject, () => submitJob(sdrs, a.ctx, a.projectId, call));
-        submitted.push({ call, jobId });
-        a.state.jobIds.push(jobId);
-        metrics.countJob(call.operation, 'submitted');
-      } catch (err) {
-        if (!(err instanceof GatewayError)) throw err;
-        return { submitted, error: err, notAttempted: calls.slice(i + 1) };
-      }
-    }
-    return { submitted, notAttempted: [] };
-  }
-
-  /**
-   * A concurrent duplicate of this action (a client retrying while its first call is still in
-   * flight) can pass the status check before the first call lands; SDRS then refuses it because
-   * the group is already in the transient status the first call caused. README promises 200 for an
-   * action already in flight, so on an SDRS refusal re-read the group once and answer as if that
-   * status had been seen first. Found by test/concurrency/load.test.ts.
-   */
-  async function alreadyInFlight(a: ActionRequest, refusal: GatewayError): Promise<boolean> {
-    if (a.rule.kind !== 'group' || (refusal.code !== 'sdrs_refused' && refusal.code !== 'sdrs_conflict')) return false;
-    const now = await getGroup(sdrs, a.ctx, a.projectId, a.groupId).catch(() => undefined);
-    if (!now) return false;
-    try {
-      return planGroupAction(a.rule, now).kind === 'noop';
-    } catch {
-      return false;
-    }
-  }
-
   /** Fan-out (extend): throws a partial failure naming which pairs grew, which failed, which were not attempted. */
   function reportFanout(a: ActionRequest, calls: readonly PlannedCall[], s: Submission, results: JobResult[] | undefined): void {
     const failed: { call: PlannedCall; error: GatewayError }[] = [];
@@ -151,20 +115,6 @@ export function createActionHandler(deps: ActionDeps): LegacyHandler {
     throw E.partial_failure(a.rule.legacyKey, parts.join('; ')).withStatus(failed[0]!.error.status);
   }
 
-  async function waitAll(ctx: CallContext, projectId: string, submitted: Submitted[]): Promise<JobResult[]> {
-    const opts = { timeoutMs: config.actionWaitTimeoutMs, intervalMs: config.jobPollIntervalMs, maxIntervalMs: config.jobPollMaxIntervalMs };
-    // Poll in parallel: the legacy client waits for the slowest job either way. A poll that fails
-    // for good (a 4xx about the job) is reported as that job's failure, not as a lost request.
-    return Promise.all(
-      submitted.map(({ jobId }) =>
-        waitForJob(sdrs, ctx, projectId, jobId, opts).catch((err: unknown): JobResult => {
-          if (err instanceof SdrsError) return { outcome: 'timeout', lastStatus: undefined, lastError: err };
-          throw err;
-        }),
-      ),
-    );
-  }
-
   function jobError(s: Submitted, r: JobResult): GatewayError {
     if (r.outcome === 'fail') {
       metrics.countJob(s.call.operation, 'fail');
@@ -181,6 +131,56 @@ export function createActionHandler(deps: ActionDeps): LegacyHandler {
     }
     return E.job_ended(s.jobId);
   }
+}
+
+/** Submits the calls in order; the first refusal stops the sequence (the rest is not attempted). */
+async function submitAll({ sdrs, metrics, idMap }: ActionDeps, a: ActionRequest, calls: readonly PlannedCall[]): Promise<Submission> {
+  const submitted: Submitted[] = [];
+  for (const [i, call] of calls.entries()) {
+    const subject: FailureSubject = call.target.kind === 'pair' ? { kind: 'replication', id: idMap.pairToLegacy(call.target.id) } : a.subject;
+    try {
+      const jobId = await sdrsStep(subject, () => submitJob(sdrs, a.ctx, a.projectId, call));
+      submitted.push({ call, jobId });
+      a.state.jobIds.push(jobId);
+      metrics.countJob(call.operation, 'submitted');
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err;
+      return { submitted, error: err, notAttempted: calls.slice(i + 1) };
+    }
+  }
+  return { submitted, notAttempted: [] };
+}
+
+/**
+ * A concurrent duplicate of this action (a client retrying while its first call is still in
+ * flight) can pass the status check before the first call lands; SDRS then refuses it because
+ * the group is already in the transient status the first call caused. README promises 200 for an
+ * action already in flight, so on an SDRS refusal re-read the group once and answer as if that
+ * status had been seen first. Found by test/concurrency/load.test.ts.
+ */
+async function alreadyInFlight({ sdrs }: ActionDeps, a: ActionRequest, refusal: GatewayError): Promise<boolean> {
+  if (a.rule.kind !== 'group' || (refusal.code !== 'sdrs_refused' && refusal.code !== 'sdrs_conflict')) return false;
+  const now = await getGroup(sdrs, a.ctx, a.projectId, a.groupId).catch(() => undefined);
+  if (!now) return false;
+  try {
+    return planGroupAction(a.rule, now).kind === 'noop';
+  } catch {
+    return false;
+  }
+}
+
+async function waitAll({ config, sdrs }: ActionDeps, ctx: CallContext, projectId: string, submitted: Submitted[]): Promise<JobResult[]> {
+  const opts = { timeoutMs: config.actionWaitTimeoutMs, intervalMs: config.jobPollIntervalMs, maxIntervalMs: config.jobPollMaxIntervalMs };
+  // Poll in parallel: the legacy client waits for the slowest job either way. A poll that fails
+  // for good (a 4xx about the job) is reported as that job's failure, not as a lost request.
+  return Promise.all(
+    submitted.map(({ jobId }) =>
+      waitForJob(sdrs, ctx, projectId, jobId, opts).catch((err: unknown): JobResult => {
+        if (err instanceof SdrsError) return { outcome: 'timeout', lastStatus: undefined, lastError: err };
+        throw err;
+      }),
+    ),
+  );
 }
 
 /** Planner messages name SDRS pair ids; a legacy client knows them by legacy ids. */
