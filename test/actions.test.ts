@@ -184,7 +184,7 @@ describe('unknown groups', () => {
   });
 });
 
-describe('documented legacy example bodies (evs-legacy-api.md 5.6)', () => {
+describe('documented legacy example bodies (docs/sdrs-notes.md L5.6)', () => {
   // The extend example names two pairs; ID mapping points them at emulator pairs.
   it('accepts every documented example body', async () => {
     const { SwappableIdMapper, createIdMapper } = await import('../src/translate/id-map.ts');
