@@ -55,7 +55,15 @@ function get(agent: Agent, base: string, path: string): Promise<{ status: number
 }
 
 /** One client: every interval, reads each group and its pairs; notes when it first sees each change. */
-async function client(base: string, groups: GroupRef[], until: number, changes: Change[], seen: number[][], counts: { ok: number; failed: number }, phase: number): Promise<void> {
+async function client(
+  base: string,
+  groups: GroupRef[],
+  until: number,
+  changes: Change[],
+  seen: number[][],
+  counts: { ok: number; failed: number },
+  phase: number,
+): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const lastSeen = new Map<number, string>();
   await sleep(phase);
@@ -109,7 +117,8 @@ async function runOnce(label: string, ttl: string, emulatorUrl: string, groups: 
       seen.push([]);
     }
   })();
-  await Promise.all([changer, ...Array.from({ length: cfg.clients }, (_, i) => client(gw.url, groups, until, changes, seen, counts, (i * cfg.intervalMs) / cfg.clients))]);
+  const clients = Array.from({ length: cfg.clients }, (_, i) => client(gw.url, groups, until, changes, seen, counts, (i * cfg.intervalMs) / cfg.clients));
+  await Promise.all([changer, ...clients]);
   const diff = diffCounters(before, await scrapeCounters(gw.url));
   await gw.stop();
   await call('POST', `${emulatorUrl}/__bench/reset`);
@@ -123,7 +132,14 @@ async function runOnce(label: string, ttl: string, emulatorUrl: string, groups: 
     // Asked: clients x groups x 2 per interval. Below it, the clients fell behind (a slow or busy
     // machine), and the staleness figures include that lag.
     legacyPerSecond: round(legacy / ((performance.now() - t0) / 1000), 0), askedPerSecond: round((cfg.clients * cfg.groups * 2 * 1000) / cfg.intervalMs, 0),
-    staleness: { changes: changes.length, observations: delays.length, notObserved: missed, medianMs: round(median(delays), 0), p99Ms: round(delays[Math.floor(delays.length * 0.99)] ?? Number.NaN, 0), maxMs: round(delays.at(-1) ?? Number.NaN, 0) },
+    staleness: {
+      changes: changes.length,
+      observations: delays.length,
+      notObserved: missed,
+      medianMs: round(median(delays), 0),
+      p99Ms: round(delays[Math.floor(delays.length * 0.99)] ?? Number.NaN, 0),
+      maxMs: round(delays.at(-1) ?? Number.NaN, 0),
+    },
   };
   log(`${label}: ${JSON.stringify(result)}`);
   return result;

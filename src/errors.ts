@@ -183,7 +183,10 @@ type Factories = { readonly [K in ErrorCode]: (...args: (string | number)[]) => 
 
 /** `throw E.invalid_id('project_id', '"x y"')`: one factory per catalogue entry. */
 export const E: Factories = Object.fromEntries(
-  (Object.keys(ERRORS) as ErrorCode[]).map((code) => [code, (...args: (string | number)[]) => new GatewayError(code, formatMessage(ERRORS[code].message, args))]),
+  (Object.keys(ERRORS) as ErrorCode[]).map((code) => [
+    code,
+    (...args: (string | number)[]) => new GatewayError(code, formatMessage(ERRORS[code].message, args)),
+  ]),
 ) as Factories;
 
 /** The codes counted in the validation-failure metric's `reason` label (a closed set, derived). */

@@ -79,16 +79,34 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   const metrics = deps.metrics ?? createMetrics();
   const sdrs = deps.sdrs ?? sdrsClientFor(config, metrics);
   const { idMap, watcher } = deps.idMap ? { idMap: deps.idMap, watcher: undefined } : idMapperFor(config, logger, metrics);
-  const passthrough = config.evsEndpoint ? createPassthrough({ endpoint: config.evsEndpoint, timeoutMs: config.evsTimeoutMs, caFile: config.evsCaFile, metrics, trustedProxies: config.trustedProxies }) : undefined;
+  const passthrough = config.evsEndpoint
+    ? createPassthrough({
+        endpoint: config.evsEndpoint,
+        timeoutMs: config.evsTimeoutMs,
+        caFile: config.evsCaFile,
+        metrics,
+        trustedProxies: config.trustedProxies,
+      })
+    : undefined;
 
-  const readCache = createReadCache(sdrs, { ttlMs: config.readCacheTtlMs, credentialTtlMs: config.readCacheCredentialTtlMs, onRead: (result) => metrics.countReadCache(result) });
+  const readCache = createReadCache(sdrs, {
+    ttlMs: config.readCacheTtlMs,
+    credentialTtlMs: config.readCacheCredentialTtlMs,
+    onRead: (result) => metrics.countReadCache(result),
+  });
 
   const tracker = createRequestTracker({ logger, metrics });
   const answerError = createErrorAnswerer(logger);
   let lifecycleReady = (): boolean => true;
   const app = createOpsApp({ metrics, isReady: () => lifecycleReady(), answerError });
-  const listener = createDispatcher({ handlers: createHandlers({ config, sdrs: readCache.writes, readSdrs: readCache.reads, metrics, idMap }), tracker, passthrough, ops: app, answerError });
-  const lifecycle = createServerLifecycle(listener, tracker, { keepAliveTimeoutMs: config.keepAliveTimeoutMs, headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, maxConnections: config.maxConnections });
+  const handlers = createHandlers({ config, sdrs: readCache.writes, readSdrs: readCache.reads, metrics, idMap });
+  const listener = createDispatcher({ handlers, tracker, passthrough, ops: app, answerError });
+  const lifecycle = createServerLifecycle(listener, tracker, {
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxConnections: config.maxConnections,
+  });
   lifecycleReady = () => lifecycle.ready;
 
   const onClose = async (cut: boolean): Promise<void> => {

@@ -1,23 +1,19 @@
 // Every row of the action table, every precondition branch and no-op, over real HTTP against the
 // SDRS emulator: what the legacy client gets, and exactly which SDRS requests were made.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROJECT, TOKEN, actionPath, eventually, startStack, type Stack } from './helpers.ts';
+import { PROJECT, TOKEN, actionPath, eventually, startStack } from './helpers.ts';
+import { useStack } from './harness.ts';
 
-let stack: Stack;
-
-before(async () => {
-  // Wait for no action but extend (the default), so tests see the submitted state.
-  stack = await startStack();
-});
-after(() => stack.close());
+// Wait for no action but extend (the default), so tests see the submitted state.
+const stack = useStack();
 beforeEach(() => {
   stack.emulator.faults.clear();
   stack.emulator.clearRequests();
 });
 
 function act(groupId: string, key: string, value: unknown = null) {
-  return stack.api.post(actionPath(groupId)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send(JSON.stringify({ [key]: value }));
+  return stack.client.action(groupId, JSON.stringify({ [key]: value }));
 }
 
 /** SDRS requests other than job polls, as "METHOD path" plus bodies. */
@@ -184,7 +180,7 @@ describe('unknown groups', () => {
   });
 });
 
-describe('documented legacy example bodies (evs-legacy-api.md 5.6)', () => {
+describe('documented legacy example bodies (docs/sdrs-notes.md L5.6)', () => {
   // The extend example names two pairs; ID mapping points them at emulator pairs.
   it('accepts every documented example body', async () => {
     const { SwappableIdMapper, createIdMapper } = await import('../src/translate/id-map.ts');

@@ -43,7 +43,9 @@ describe('translate', () => {
   it('reverse: the direction depends on the current priority_station', () => {
     const out = run(['translate', 'POST', ACTION, '{"os-reverse-replication-consistency-group": null}']).json();
     assert.deepEqual(
-      out.outcomes.filter((o: { calls?: unknown[] }) => o.calls?.length).map((o: { when: { priority_station: string }; calls: { body: unknown }[] }) => [o.when.priority_station, o.calls[0]!.body]),
+      out.outcomes
+        .filter((o: { calls?: unknown[] }) => o.calls?.length)
+        .map((o: { when: { priority_station: string }; calls: { body: unknown }[] }) => [o.when.priority_station, o.calls[0]!.body]),
       [
         ['source', { 'reverse-server-group': { priority_station: 'target' } }],
         ['target', { 'reverse-server-group': { priority_station: 'source' } }],

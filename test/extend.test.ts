@@ -1,26 +1,19 @@
 // os-extend-replication-volumes: checks before any call, fan-out per pair, waiting (the legacy
 // expand was synchronous), and partial failures that say which pairs grew and which did not.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROJECT, TOKEN, actionPath, startStack, type Stack } from './helpers.ts';
+import { PROJECT } from './helpers.ts';
+import { useStack } from './harness.ts';
 
-let stack: Stack;
+const stack = useStack();
 
-before(async () => {
-  stack = await startStack();
-});
-after(() => stack.close());
 beforeEach(() => {
   stack.emulator.faults.clear();
   stack.emulator.clearRequests();
 });
 
 function extend(groupId: string, replications: { id: string; new_size: number }[]) {
-  return stack.api
-    .post(actionPath(groupId))
-    .set('X-Auth-Token', TOKEN)
-    .set('Content-Type', 'application/json')
-    .send(JSON.stringify({ 'os-extend-replication-volumes': { replications } }));
+  return stack.client.action(groupId, JSON.stringify({ 'os-extend-replication-volumes': { replications } }));
 }
 
 const posts = () => stack.sdrsRequests().filter((r) => r.method === 'POST');

@@ -88,12 +88,16 @@ export async function metricValue(metrics: Metrics, name: string, labels: Record
   const metric = all.find((m) => m.name === name.replace(/_(bucket|sum|count)$/, '') || m.name === name);
   if (!metric) return 0;
   const values = (metric as unknown as { values: { value: number; labels: Record<string, string | number>; metricName?: string }[] }).values;
-  const hit = values.find((v) => (v.metricName === undefined || v.metricName === name) && Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val));
+  const hit = values.find((v) =>
+    (v.metricName === undefined || v.metricName === name) && Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val));
   return hit?.value ?? 0;
 }
 
 /** A plain node:http request, for bytes and headers supertest would rewrite. */
-export function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; path?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+export function rawRequest(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; path?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const req = httpRequest({ host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: opts.path ?? `${u.pathname}${u.search}`, headers: opts.headers ?? {} }, (res) => {

@@ -1,13 +1,10 @@
 // Logs, audit lines, request ids and the OpenAPI document, as an operator and a client see them.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROJECT, TOKEN, actionPath, startStack, type Stack } from './helpers.ts';
+import { PROJECT, TOKEN, actionPath } from './helpers.ts';
+import { useStack } from './harness.ts';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(() => stack.close());
+const stack = useStack();
 
 const post = (id: string, body: string, headers: Record<string, string> = {}) => {
   let r = stack.api.post(actionPath(id)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json');
@@ -50,7 +47,7 @@ describe('logs', () => {
     assert.equal(audit('req-audit-2')!.status, 400);
     assert.equal(audit('req-audit-3')!.reason, 'invalid_value');
     // Reads are not audited.
-    await stack.api.get(`/v2/${PROJECT}/os-vendor-replication-consistency-groups/${g.id}`).set('X-Auth-Token', TOKEN).set('X-Request-Id', 'req-read-1');
+    await stack.client.get(`/v2/${PROJECT}/os-vendor-replication-consistency-groups/${g.id}`).set('X-Request-Id', 'req-read-1');
     assert.equal(audit('req-read-1'), undefined);
   });
 
@@ -60,7 +57,7 @@ describe('logs', () => {
     await post(g.id, '{"os-sync-replication-consistency-group": null}', { Authorization: 'Basic c2VjcmV0', Cookie: 'session=secret-cookie' });
     await post(g.id, '{"bad": 1}');
     await post('x%0Ay', '{}');
-    await stack.api.get('/v2/p/volumes').set('X-Auth-Token', TOKEN);
+    await stack.client.get('/v2/p/volumes');
     const text = JSON.stringify(stack.logs);
     assert.doesNotMatch(text, new RegExp(TOKEN));
     assert.doesNotMatch(text, /c2VjcmV0|secret-cookie/);
@@ -75,7 +72,8 @@ describe('GET /openapi.json', () => {
     assert.equal(doc.openapi, '3.1.0');
     const { ACTION_SCHEMAS } = await import('../src/http/validate.ts');
     for (const [key, schema] of Object.entries(ACTION_SCHEMAS)) {
-      const found = Object.values(doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>).find((s) => s.properties && key in s.properties);
+      const schemas = Object.values(doc.components.schemas as Record<string, { properties?: Record<string, unknown> }>);
+      const found = schemas.find((s) => s.properties && key in s.properties);
       assert.ok(found, `schema for ${key}`);
       assert.deepEqual(found!.properties, (schema as { properties: unknown }).properties);
     }

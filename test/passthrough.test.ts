@@ -1,12 +1,13 @@
 // Passthrough to EVS against a local stand-in EVS server: streamed byte-for-byte, hop-by-hop
 // headers stripped, X-Forwarded-* and the request id set, EVS faults as legacy envelopes, and the
 // destination fixed whatever the request target or Host header says.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { TOKEN, metricValue, rawRequest, startStack, type Stack } from './helpers.ts';
+import { TOKEN, metricValue, rawRequest, startStack } from './helpers.ts';
+import { useStack } from './harness.ts';
 
 interface Seen {
   method: string;
@@ -15,19 +16,17 @@ interface Seen {
   body: Buffer;
 }
 
-let evs: Server;
-let evsUrl: string;
 let seen: Seen[] = [];
 let behaviour: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
-let stack: Stack;
 
 const ok = (_req: IncomingMessage, res: ServerResponse, body: Buffer) => {
   res.writeHead(200, { 'content-type': 'application/json', 'x-evs-echo': String(body.length), server: 'evs-standin' });
   res.end(JSON.stringify({ volumes: [{ id: 'v1' }] }));
 };
 
-before(async () => {
-  evs = createServer((req, res) => {
+const stack = useStack({
+  config: { evsTimeoutMs: 300 },
+  evs: (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -35,15 +34,7 @@ before(async () => {
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       behaviour(req, res, body);
     });
-  });
-  await new Promise<void>((r) => evs.listen(0, '127.0.0.1', r));
-  evsUrl = `http://127.0.0.1:${(evs.address() as AddressInfo).port}`;
-  stack = await startStack({ config: { evsEndpoint: evsUrl, evsTimeoutMs: 300 } });
-});
-after(async () => {
-  await stack.close();
-  evs.closeAllConnections();
-  await new Promise((r) => evs.close(r));
+  },
 });
 beforeEach(() => {
   seen = [];
@@ -52,7 +43,7 @@ beforeEach(() => {
 
 describe('passthrough to EVS_ENDPOINT', () => {
   it('GET: method, path, query and X-Auth-Token unchanged; X-Forwarded-* and request id set; answer passed back', async () => {
-    const res = await stack.api.get('/v2/proj-1/volumes/detail?limit=5&name=a%20b').set('X-Auth-Token', TOKEN).set('X-Request-Id', 'rid-7');
+    const res = await stack.client.get('/v2/proj-1/volumes/detail?limit=5&name=a%20b').set('X-Request-Id', 'rid-7');
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { volumes: [{ id: 'v1' }] });
     assert.equal(seen.length, 1);
@@ -61,7 +52,7 @@ describe('passthrough to EVS_ENDPOINT', () => {
     assert.equal(s.url, '/v2/proj-1/volumes/detail?limit=5&name=a%20b');
     assert.equal(s.headers['x-auth-token'], TOKEN);
     assert.equal(s.headers['x-request-id'], 'rid-7');
-    assert.equal(s.headers.host, new URL(evsUrl).host);
+    assert.equal(s.headers.host, new URL(stack.evs!.url).host);
     assert.ok(s.headers['x-forwarded-for']);
     assert.equal(s.headers['x-forwarded-proto'], 'http');
     assert.equal(res.headers['x-evs-echo'], '0');
@@ -93,7 +84,7 @@ describe('passthrough to EVS_ENDPOINT', () => {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"itemNotFound": {"message": "Volume v9 could not be found.", "code": 404}}');
     };
-    const res = await stack.api.get('/v2/proj-1/volumes/v9').set('X-Auth-Token', TOKEN);
+    const res = await stack.client.get('/v2/proj-1/volumes/v9');
     assert.equal(res.status, 404);
     assert.equal(res.body.itemNotFound.message, 'Volume v9 could not be found.');
   });
@@ -113,7 +104,7 @@ describe('passthrough to EVS_ENDPOINT', () => {
   it('counts passthrough requests and EVS calls', async () => {
     const before = await metricValue(stack.metrics, 'evs_gateway_requests_total', { action: 'passthrough', code: '200' });
     const up = await metricValue(stack.metrics, 'evs_gateway_upstream_requests_total', { upstream: 'evs', operation: 'passthrough', code: '200' });
-    await stack.api.get('/v2/proj-1/volumes').set('X-Auth-Token', TOKEN);
+    await stack.client.get('/v2/proj-1/volumes');
     assert.equal(await metricValue(stack.metrics, 'evs_gateway_requests_total', { action: 'passthrough', code: '200' }), before + 1);
     assert.equal(await metricValue(stack.metrics, 'evs_gateway_upstream_requests_total', { upstream: 'evs', operation: 'passthrough', code: '200' }), up + 1);
   });
@@ -134,28 +125,28 @@ describe('the destination never changes', () => {
     assert.match(answer, /^HTTP\/1\.1 200/);
     assert.equal(seen.length, 1);
     assert.equal(seen[0]!.url, '/latest/meta-data?x=1');
-    assert.equal(seen[0]!.headers.host, new URL(evsUrl).host, 'Host is rewritten to the configured endpoint');
+    assert.equal(seen[0]!.headers.host, new URL(stack.evs!.url).host, 'Host is rewritten to the configured endpoint');
   });
 
   it('a foreign Host header does not change the destination', async () => {
     const res = await rawRequest(`${stack.url}/v2/proj-1/volumes`, { headers: { host: 'evil.example:1234', 'x-auth-token': TOKEN } });
     assert.equal(res.status, 200);
     assert.equal(seen.length, 1);
-    assert.equal(seen[0]!.headers.host, new URL(evsUrl).host);
+    assert.equal(seen[0]!.headers.host, new URL(stack.evs!.url).host);
   });
 });
 
 describe('EVS faults become legacy envelopes', () => {
   it('no answer within EVS_TIMEOUT_MS -> 504', async () => {
     behaviour = () => undefined; // never answers
-    const res = await stack.api.get('/v2/proj-1/volumes').set('X-Auth-Token', TOKEN);
+    const res = await stack.client.get('/v2/proj-1/volumes');
     assert.equal(res.status, 504);
     assert.match(res.body.gatewayTimeout.message, /EVS did not answer within 300 ms/);
   });
 
   it('EVS resets the connection -> 503', async () => {
     behaviour = (req) => req.socket.destroy();
-    const res = await stack.api.get('/v2/proj-1/volumes').set('X-Auth-Token', TOKEN);
+    const res = await stack.client.get('/v2/proj-1/volumes');
     assert.equal(res.status, 503);
     assert.match(res.body.serviceUnavailable.message, /EVS is unavailable/);
   });
@@ -206,7 +197,7 @@ describe('EVS faults become legacy envelopes', () => {
   });
 
   it('legacy writes with no SDRS equivalent answer 501 naming what to use, not a passthrough', async () => {
-    const res = await stack.api.post('/v2/proj-1/os-vendor-replication-consistency-groups').set('X-Auth-Token', TOKEN).send({ replication_consistency_group: { replication_ids: ['a'] } });
+    const res = await stack.client.post('/v2/proj-1/os-vendor-replication-consistency-groups').send({ replication_consistency_group: { replication_ids: ['a'] } });
     assert.equal(res.status, 501);
     assert.match(res.body.notImplemented.message, /POST \/v1\/\{project_id\}\/server-groups/);
     assert.equal(seen.length, 0);

@@ -1,22 +1,18 @@
 // Legacy reads over HTTP against the emulator: field by field and type by type, the legacy polling
 // workflow after each action, and list filters and paging.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROJECT, TOKEN, actionPath, eventually, startStack, type Stack } from './helpers.ts';
+import { PROJECT, TOKEN, eventually, startStack } from './helpers.ts';
+import { useStack } from './harness.ts';
 
-let stack: Stack;
+const stack = useStack({ emulator: { jobDelayMs: 40, syncDelayMs: 80 } });
 const base = `/v2/${PROJECT}`;
-
-before(async () => {
-  stack = await startStack({ emulator: { jobDelayMs: 40, syncDelayMs: 80 } });
-});
-after(() => stack.close());
 beforeEach(() => {
   stack.emulator.faults.clear();
   stack.emulator.clearRequests();
 });
 
-const get = (path: string) => stack.api.get(path).set('X-Auth-Token', TOKEN);
+const get = (path: string) => stack.client.get(path);
 
 const LEGACY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
 
@@ -93,13 +89,9 @@ describe('GET one group', () => {
 describe('the legacy polling workflow through the gateway', () => {
   // Its own stack with jobs long enough that the transient states (copying, failovering,
   // reversing) are still there when the client reads right after the action, even under load.
-  let wf: Stack;
-  before(async () => {
-    wf = await startStack({ emulator: { jobDelayMs: 400, syncDelayMs: 400 } });
-  });
-  after(() => wf.close());
-  const get = (path: string) => wf.api.get(path).set('X-Auth-Token', TOKEN);
-  const act = (id: string, key: string) => wf.api.post(actionPath(id)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send(JSON.stringify({ [key]: null }));
+  const wf = useStack({ emulator: { jobDelayMs: 400, syncDelayMs: 400 } });
+  const get = (path: string) => wf.client.get(path);
+  const act = (id: string, key: string) => wf.client.action(id, JSON.stringify({ [key]: null }));
 
   async function poll(id: string, want: { status: string; replication_status: string; priority_station?: string }, timeoutMs = 4000): Promise<void> {
     let last: unknown;
@@ -108,7 +100,8 @@ describe('the legacy polling workflow through the gateway', () => {
         const res = await get(`${base}/os-vendor-replication-consistency-groups/${id}`);
         const g = res.body.replication_consistency_group;
         last = g;
-        return g.status === want.status && g.replication_status === want.replication_status && (want.priority_station === undefined || g.priority_station === want.priority_station);
+        return g.status === want.status && g.replication_status === want.replication_status
+          && (want.priority_station === undefined || g.priority_station === want.priority_station);
       },
       timeoutMs,
       `${JSON.stringify(want)}; last seen ${JSON.stringify(last)}`,
@@ -184,7 +177,7 @@ describe('pairs', () => {
     const project = 'aa11bb22cc33dd44ee55ff6600112233';
     const g1 = stack.emulator.seedGroup(project, { status: 'protected', pairs: 3 });
     const g2 = stack.emulator.seedGroup(project, { status: 'available', pairs: 2 });
-    const list = async (q: string) => (await stack.api.get(`/v2/${project}/os-vendor-replications${q}`).set('X-Auth-Token', TOKEN)).body.replications as Record<string, unknown>[];
+    const list = async (q: string) => (await stack.client.get(`/v2/${project}/os-vendor-replications${q}`)).body.replications as Record<string, unknown>[];
     const all = await list('');
     assert.equal(all.length, 5);
     for (const p of all) assertPairShape(p);
@@ -206,7 +199,7 @@ describe('pairs', () => {
 
 describe('GET all groups', () => {
   const project = 'bb11bb22cc33dd44ee55ff6600112233';
-  const list = (q = '') => stack.api.get(`/v2/${project}/os-vendor-replication-consistency-groups${q}`).set('X-Auth-Token', TOKEN);
+  const list = (q = '') => stack.client.get(`/v2/${project}/os-vendor-replication-consistency-groups${q}`);
   let ids: Record<string, string>;
   before(() => {
     ids = {
@@ -235,7 +228,7 @@ describe('GET all groups', () => {
   });
 
   it('filters by volume_id (the groups holding that disk), sorts and pages', async () => {
-    const pair = (await stack.api.get(`/v2/${project}/os-vendor-replications?replication_consistency_group_id=${ids.synced}`).set('X-Auth-Token', TOKEN)).body.replications[0];
+    const pair = (await stack.client.get(`/v2/${project}/os-vendor-replications?replication_consistency_group_id=${ids.synced}`)).body.replications[0];
     const disk = String(pair.volume_ids).split(',')[0];
     const byDisk = (await list(`?volume_id=${disk}`)).body.replication_consistency_groups as { id: string }[];
     assert.deepEqual(byDisk.map((g) => g.id), [ids.synced]);

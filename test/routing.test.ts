@@ -2,13 +2,12 @@
 // path once and matches it against the route table. These tests pin the pure resolution, then send
 // each request in its exact form and in the other spellings a client may use, and compare what a
 // client sees: same status, same body, same headers, same metrics and logs.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ROUTES } from '../src/http/route-table.ts';
 import { resolveRoute } from '../src/http/router.ts';
-import { PROJECT, TOKEN, actionPath, startStack, type Stack } from './helpers.ts';
+import { PROJECT, TOKEN, actionPath } from './helpers.ts';
+import { useStack } from './harness.ts';
 
 describe('router (pure): one normalisation, one match against the route table', () => {
   const route = (method: string, path: string) => {
@@ -52,24 +51,13 @@ describe('router (pure): one normalisation, one match against the route table', 
 });
 
 describe('every spelling of a route answers alike', () => {
-  let stack: Stack;
-  let evs: Server;
-  let evsUrl: string;
-  before(async () => {
-    evs = createServer((req, res) => {
+  const stack = useStack({
+    evs: (req, res) => {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ method: req.method, url: req.url }));
-    });
-    await new Promise<void>((r) => evs.listen(0, '127.0.0.1', r));
-    evsUrl = `http://127.0.0.1:${(evs.address() as AddressInfo).port}`;
-    stack = await startStack({ config: { evsEndpoint: evsUrl } });
+    },
   });
-  after(async () => {
-    await stack.close();
-    await new Promise((r) => evs.close(r));
-  });
-
-  const post = (path: string, body: string) => stack.api.post(path).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send(body);
+  const post = (path: string, body: string) => stack.client.post(path, body);
   const strip = (h: Record<string, string>) => {
     const { date: _d, 'x-request-id': _r, ...rest } = h;
     return rest;
@@ -104,9 +92,9 @@ describe('every spelling of a route answers alike', () => {
   it('a group read: exact GET and HEAD (Express) agree on status and headers; HEAD has no body', async () => {
     const g = stack.emulator.seedGroup(PROJECT, { status: 'protected', pairs: 1 });
     const path = `/v2/${PROJECT}/os-vendor-replication-consistency-groups/${g.id}`;
-    const got = await stack.api.get(path).set('X-Auth-Token', TOKEN);
-    const slash = await stack.api.get(`${path}/`).set('X-Auth-Token', TOKEN);
-    const head = await stack.api.head(path).set('X-Auth-Token', TOKEN);
+    const got = await stack.client.get(path);
+    const slash = await stack.client.get(`${path}/`);
+    const head = await stack.client.head(path);
     assert.equal(got.status, 200);
     assert.deepEqual(got.body, slash.body);
     assert.equal((got.body as { replication_consistency_group: { id: string } }).replication_consistency_group.id, g.id);
@@ -118,18 +106,18 @@ describe('every spelling of a route answers alike', () => {
   it('list filters arrive through the fast path as through Express (query parsing)', async () => {
     const g = stack.emulator.seedGroup(PROJECT, { status: 'protected', pairs: 2 });
     const q = `?replication_consistency_group_id=${g.id}&limit=1`;
-    const exact = await stack.api.get(`/v2/${PROJECT}/os-vendor-replications${q}`).set('X-Auth-Token', TOKEN);
-    const slash = await stack.api.get(`/v2/${PROJECT}/os-vendor-replications/${q}`).set('X-Auth-Token', TOKEN);
+    const exact = await stack.client.get(`/v2/${PROJECT}/os-vendor-replications${q}`);
+    const slash = await stack.client.get(`/v2/${PROJECT}/os-vendor-replications/${q}`);
     assert.equal(exact.status, 200);
     assert.equal((exact.body as { replications: unknown[] }).replications.length, 1);
     assert.deepEqual(exact.body, slash.body);
-    const bad = await stack.api.get(`/v2/${PROJECT}/os-vendor-replications?limit=0`).set('X-Auth-Token', TOKEN);
+    const bad = await stack.client.get(`/v2/${PROJECT}/os-vendor-replications?limit=0`);
     assert.equal(bad.status, 400);
     assert.ok('badRequest' in (bad.body as object));
   });
 
   it('passthrough, access log and metrics are the same for the fast-path requests', async () => {
-    const r = await stack.api.get(`/v2/${PROJECT}/volumes?limit=2`).set('X-Auth-Token', TOKEN).set('X-Request-Id', 'rt-fast-1');
+    const r = await stack.client.get(`/v2/${PROJECT}/volumes?limit=2`).set('X-Request-Id', 'rt-fast-1');
     assert.equal(r.status, 200);
     assert.deepEqual(r.body, { method: 'GET', url: `/v2/${PROJECT}/volumes?limit=2` });
     assert.equal(r.headers['x-request-id'], 'rt-fast-1');

@@ -112,7 +112,9 @@ describe('check', { concurrency: true }, () => {
 });
 
 /** Starts `args` (a command and its arguments) and resolves with the URL the gateway logs once listening. */
-function startListening(command: string, args: string[], env: Record<string, string>): { child: ReturnType<typeof spawn>; url: Promise<string>; exited: Promise<number | null> } {
+function startListening(
+  command: string, args: string[], env: Record<string, string>,
+): { child: ReturnType<typeof spawn>; url: Promise<string>; exited: Promise<number | null> } {
   // Its own process group, so that whatever it leaves behind can be cleaned up (see below).
   const child = spawn(command, args, { cwd: REPO, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = once(child, 'exit').then(([code]) => code as number | null);

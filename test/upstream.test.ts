@@ -1,18 +1,15 @@
 // Upstream faults and job waiting: every SDRS failure becomes a clean legacy 4xx/502/503/504, is
 // counted, and leaves the gateway healthy. Driven through the emulator's fault injection and a
 // closed port.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { PROJECT, TOKEN, actionPath, metricValue, startStack, type Stack } from './helpers.ts';
+import { PROJECT, TOKEN, actionPath, metricValue, startStack } from './helpers.ts';
+import { useStack } from './harness.ts';
 
-let stack: Stack;
+const stack = useStack({ config: { sdrsTimeoutMs: 300, actionWait: new Set(['sync', 'extend']), actionWaitTimeoutMs: 400 } });
 let groupId: string;
 
-before(async () => {
-  stack = await startStack({ config: { sdrsTimeoutMs: 300, actionWait: new Set(['sync', 'extend']), actionWaitTimeoutMs: 400 } });
-});
-after(() => stack.close());
 beforeEach(() => {
   stack.emulator.faults.clear();
   stack.emulator.clearRequests();
@@ -20,10 +17,10 @@ beforeEach(() => {
 });
 
 function stop(id = groupId) {
-  return stack.api.post(actionPath(id)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send('{"os-stop-replication-consistency-group": null}');
+  return stack.client.action(id, '{"os-stop-replication-consistency-group": null}');
 }
 function sync(id: string) {
-  return stack.api.post(actionPath(id)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send('{"os-sync-replication-consistency-group": null}');
+  return stack.client.action(id, '{"os-sync-replication-consistency-group": null}');
 }
 
 function only(body: Record<string, { message: string; code: number }>): [string, { message: string; code: number }] {

@@ -1,18 +1,15 @@
 // Bad input never reaches SDRS: each case asserts the status, the legacy envelope, the precise
 // message, and that the emulator saw no request at all.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { PROJECT, TOKEN, actionPath, metricValue, rawRequest, startStack, type Stack } from './helpers.ts';
+import { PROJECT, TOKEN, actionPath, metricValue, rawRequest } from './helpers.ts';
+import { useStack } from './harness.ts';
 
-let stack: Stack;
 let groupId: string;
-
-before(async () => {
-  stack = await startStack({ config: { maxBodyBytes: 1024 } });
-  groupId = stack.emulator.seedGroup(PROJECT, { status: 'available' }).id;
+const stack = useStack({ config: { maxBodyBytes: 1024 } }, (h) => {
+  groupId = h.emulator.seedGroup(PROJECT, { status: 'available' }).id;
 });
-after(() => stack.close());
 
 function assertEnvelope(body: unknown, status: number, fault: string, messagePattern: RegExp): void {
   assert.deepEqual(Object.keys(body as object), [fault]);
@@ -92,7 +89,7 @@ describe('legacy body validation (400, no SDRS call)', () => {
 
   it('tolerates an empty object as the value of a null action (clients that serialise an empty struct)', async () => {
     stack.emulator.clearRequests();
-    const res = await stack.api.post(actionPath(groupId)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send('{"os-stop-replication-consistency-group": {}}');
+    const res = await stack.client.action(groupId, '{"os-stop-replication-consistency-group": {}}');
     assert.equal(res.status, 200);
   });
 });
@@ -118,7 +115,7 @@ describe('headers, media type, size and path', () => {
   it('accepts application/json with a charset and a missing Content-Type (OpenStack defaulted to JSON)', async () => {
     stack.emulator.setGroupStatus(PROJECT, groupId, 'protected');
     stack.emulator.clearRequests();
-    const a = await stack.api.post(actionPath(groupId)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json; charset=utf-8').send('{"os-sync-replication-consistency-group": null}');
+    const a = await stack.client.post(actionPath(groupId)).set('Content-Type', 'application/json; charset=utf-8').send('{"os-sync-replication-consistency-group": null}');
     assert.equal(a.status, 200);
     const b = await new Promise<number>((resolve, reject) => {
       const url = new URL(actionPath(groupId), stack.url);
@@ -176,7 +173,7 @@ describe('headers, media type, size and path', () => {
 
   it('405 for GET on the action URL, with Allow', async () => {
     stack.emulator.clearRequests();
-    const res = await stack.api.get(actionPath(groupId)).set('X-Auth-Token', TOKEN);
+    const res = await stack.client.get(actionPath(groupId));
     assert.equal(res.status, 405);
     assert.equal(res.headers.allow, 'POST');
     assertEnvelope(res.body, 405, 'badMethod', /POST only/);
@@ -184,9 +181,9 @@ describe('headers, media type, size and path', () => {
   });
 
   it('echoes a valid X-Request-Id and replaces a hostile one', async () => {
-    const ok = await stack.api.post(actionPath(groupId)).set('X-Auth-Token', TOKEN).set('X-Request-Id', 'client-abc.123').send('not json');
+    const ok = await stack.client.post(actionPath(groupId)).set('X-Request-Id', 'client-abc.123').send('not json');
     assert.equal(ok.headers['x-request-id'], 'client-abc.123');
-    const bad = await stack.api.post(actionPath(groupId)).set('X-Auth-Token', TOKEN).set('X-Request-Id', 'x'.repeat(500)).send('not json');
+    const bad = await stack.client.post(actionPath(groupId)).set('X-Request-Id', 'x'.repeat(500)).send('not json');
     assert.match(String(bad.headers['x-request-id']), /^req-[0-9a-f-]{36}$/);
   });
 });

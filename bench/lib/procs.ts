@@ -116,7 +116,11 @@ function stopper(proc: ChildProcess, graceMs = 3000): () => Promise<void> {
  * Starts a bench helper (bench/*.ts) that prints one line `READY {json with url}` when listening.
  * taskset execs node, so the pid is node's.
  */
-export async function startHelper(name: string, args: string[], opts: { cpus?: string | undefined; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Service> {
+export async function startHelper(
+  name: string,
+  args: string[],
+  opts: { cpus?: string | undefined; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Service> {
   installCleanup();
   const { cmd, argv } = commandFor(args, opts.cpus);
   const proc = spawn(cmd, argv, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -166,7 +170,10 @@ export interface GatewayStart {
  * Starts the real gateway (`node src/main.ts serve`) and polls /readyz every `pollMs` until 200.
  * The clock starts right before spawn(), so it includes taskset, node start-up and module loading.
  */
-export async function startGateway(env: NodeJS.ProcessEnv, opts: { cpus?: string | undefined; nodeArgs?: string[]; pollMs?: number; timeoutMs?: number; name?: string } = {}): Promise<GatewayStart> {
+export async function startGateway(
+  env: NodeJS.ProcessEnv,
+  opts: { cpus?: string | undefined; nodeArgs?: string[]; pollMs?: number; timeoutMs?: number; name?: string } = {},
+): Promise<GatewayStart> {
   installCleanup();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

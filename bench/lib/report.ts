@@ -61,7 +61,9 @@ export interface BenchResults {
   finishedAt: string;
   runtimeS: number;
   quick: boolean;
-  config: Record<string, unknown> & { rounds: number; durationS: number; connections: number; pacedRate: number; pacedConnections: number; gatewayLogLevel: string };
+  config: Record<string, unknown> & {
+    rounds: number; durationS: number; connections: number; pacedRate: number; pacedConnections: number; gatewayLogLevel: string;
+  };
   machine: MachineInfo & { loadavgEnd: number[] };
   pinning: Pinning;
   nginx: string;

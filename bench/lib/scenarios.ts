@@ -115,7 +115,10 @@ export const IMAGE_MALLOC_ARENA_MAX = /^\s+MALLOC_ARENA_MAX=(\d+)/m.exec(DOCKERF
 
 /** The environment the gateway runs with in every benchmark: the container image's (BENCH_NODE_OPTIONS overrides its NODE_OPTIONS, for experiments). */
 export function gatewayEnv(stack: Stack, logLevel: string): NodeJS.ProcessEnv {
-  return { SDRS_ENDPOINT: stack.emulator.url, EVS_ENDPOINT: stack.upstream.url, LOG_LEVEL: logLevel, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS, MALLOC_ARENA_MAX: IMAGE_MALLOC_ARENA_MAX };
+  return {
+    SDRS_ENDPOINT: stack.emulator.url, EVS_ENDPOINT: stack.upstream.url, LOG_LEVEL: logLevel, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS, MALLOC_ARENA_MAX: IMAGE_MALLOC_ARENA_MAX,
+  };
 }
 
 export async function startBenchGateway(stack: Stack, pin: Pinning, logLevel: string, name = 'gateway', nodeArgs: string[] = []): Promise<Service> {

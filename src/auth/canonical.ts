@@ -14,7 +14,8 @@ export function sha256Hex(data: Buffer | string): string {
 // RFC 3986 unreserved characters: the only bytes the signers leave unescaped (Go SDKs'
 // shouldEscape, gophertelekomcloud urlEncode, Python quote(safe='~')).
 function isUnreserved(byte: number): boolean {
-  return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2d || byte === 0x2e || byte === 0x5f || byte === 0x7e;
+  return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39)
+    || byte === 0x2d || byte === 0x2e || byte === 0x5f || byte === 0x7e;
 }
 
 const HEX = '0123456789ABCDEF';

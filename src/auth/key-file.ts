@@ -76,7 +76,11 @@ export interface KeyFileWatcher {
   check(): void;
 }
 
-export function watchKeyFile(path: string, table: SwappableKeyTable, deps: { log: ReloadLog; onReload?: (outcome: ReloadOutcome) => void; intervalMs?: number }): KeyFileWatcher {
+export function watchKeyFile(
+  path: string,
+  table: SwappableKeyTable,
+  deps: { log: ReloadLog; onReload?: (outcome: ReloadOutcome) => void; intervalMs?: number },
+): KeyFileWatcher {
   // The caller loaded the file at start-up; the first poll compares against the content now.
   let last = readKeyText(path).hash;
   const check = (): void => {

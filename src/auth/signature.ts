@@ -103,5 +103,6 @@ export function signRequest(input: SignRequestInput, key: SigningKey, opts: Sign
   const scope = opts.scheme === 'credential' ? { date: sdkDate.slice(0, 8), region: opts.region ?? '', service: opts.service ?? '' } : undefined;
   const sts = stringToSign(sdkDate, canonical, scope);
   const signature = signatureOf(key.secretKey, sts, scope).toString('hex');
-  return { authorization: formatAuthorization(key.accessKey, signedHeaders, signature, scope), signature, canonicalRequest: canonical, stringToSign: sts, signedHeaders };
+  const authorization = formatAuthorization(key.accessKey, signedHeaders, signature, scope);
+  return { authorization, signature, canonicalRequest: canonical, stringToSign: sts, signedHeaders };
 }

@@ -105,7 +105,10 @@ function signatureMatches(auth: ParsedAuthorization, input: SignedRequestInput, 
   const candidates = new Set<string>();
   for (const queryStyle of queryStyles) {
     for (const headerStyle of headerStyles) {
-      candidates.add(canonicalRequest({ method: input.method, rawPath: input.rawPath, rawQuery: input.rawQuery, headers: values, signedHeaders: auth.signedHeaders, payloadHash: hash, queryStyle, headerStyle }));
+      candidates.add(canonicalRequest({
+        method: input.method, rawPath: input.rawPath, rawQuery: input.rawQuery, headers: values,
+        signedHeaders: auth.signedHeaders, payloadHash: hash, queryStyle, headerStyle,
+      }));
     }
   }
   const sdkDate = values['x-sdk-date']!.trim();

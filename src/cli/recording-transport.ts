@@ -31,7 +31,8 @@ export class RecordingTransport implements SdrsTransport {
 
   async call<T = unknown>(_ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
     const path = `/v1/${projectId}${req.path}${req.query ? `?${req.query}` : ''}`;
-    this.calls.push(req.body === undefined ? { method: req.method, path, operation: req.operation } : { method: req.method, path, operation: req.operation, body: req.body });
+    const call = { method: req.method, path, operation: req.operation };
+    this.calls.push(req.body === undefined ? call : { ...call, body: req.body });
     return this.#answer(req) as T;
   }
 

@@ -37,7 +37,10 @@ export interface SignCommand {
   body?: string;
 }
 
-export function signedCommand(args: { ak: string; sk: string; scoped: boolean; region: string; service: string; projectId?: string; securityToken?: string; method: string; url: URL; body?: string; now: number }): SignCommand {
+export function signedCommand(args: {
+  ak: string; sk: string; scoped: boolean; region: string; service: string; projectId?: string; securityToken?: string;
+  method: string; url: URL; body?: string; now: number;
+}): SignCommand {
   const sent: [string, string][] = [];
   if (args.body !== undefined) sent.push(['Content-Type', 'application/json']);
   sent.push(['X-Sdk-Date', formatSdkDate(args.now)]);

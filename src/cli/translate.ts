@@ -131,7 +131,10 @@ function grouped(runs: Run[]): Record<string, unknown>[] {
       for (const [k, v] of Object.entries(run.when)) if (!known.when[k]!.includes(v)) known.when[k]!.push(v);
       continue;
     }
-    outcomes.set(key, { when: Object.fromEntries(Object.entries(run.when).map(([k, v]) => [k, [v]])), answer: run.answer.status, calls: writes, ...(message ? { message } : {}), ...(run.answer.jobIds ? { job_ids: run.answer.jobIds } : {}) });
+    outcomes.set(key, {
+      when: Object.fromEntries(Object.entries(run.when).map(([k, v]) => [k, [v]])), answer: run.answer.status, calls: writes,
+      ...(message ? { message } : {}), ...(run.answer.jobIds ? { job_ids: run.answer.jobIds } : {}),
+    });
   }
   return [...outcomes.values()].map((o) => ({ ...o, when: Object.fromEntries(Object.entries(o.when).map(([k, v]) => [k, v.length === 1 ? v[0] : v])) }));
 }
@@ -145,7 +148,9 @@ function messageOf(body: string): string | undefined {
   }
 }
 
-async function dryRun(transport: RecordingTransport, base: string, method: string, path: string, bodyText: string | undefined): Promise<{ runs: Run[]; rule?: ActionRule }> {
+async function dryRun(
+  transport: RecordingTransport, base: string, method: string, path: string, bodyText: string | undefined,
+): Promise<{ runs: Run[]; rule?: ActionRule }> {
   const resolution = resolveRoute(method, path.split('?', 1)[0]!);
   const action = resolution.kind === 'route' && resolution.route.name === 'action' ? actionRuleOf(bodyText) : undefined;
   const write = resolution.kind === 'route' && WRITE_ROUTES.has(resolution.route.name) ? (resolution.route.name as WriteRoute) : undefined;

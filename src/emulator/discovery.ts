@@ -1,4 +1,4 @@
-// API version discovery (reference §1.3) and active-active domains (§6): static documents.
+// API version discovery (docs/sdrs-notes.md §1.3) and active-active domains (§6): static documents.
 
 import { DEFAULT_DOMAIN, type SdrsDomain } from './model.ts';
 

@@ -1,5 +1,5 @@
 // SDRS error codes used by the emulator, with the HTTP status and message from the SDRS error-code
-// appendix (reference §9). Keeping the table in one place means every refusal carries the
+// appendix (docs/sdrs-notes.md §9). Keeping the table in one place means every refusal carries the
 // documented status for its code; the only deliberate deviations (not-found as 404, auth as 401)
 // are options and are applied where the error is raised, never here.
 
@@ -51,7 +51,7 @@ export class SdrsError extends Error {
   }
 }
 
-/** The documented envelope (reference §1.5). The top-level key is always `error`. */
+/** The documented envelope (docs/sdrs-notes.md §1.5). The top-level key is always `error`. */
 export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
   return { error: { code, message } };
 }

@@ -1,5 +1,5 @@
 // Identifier and timestamp formats. SDRS uses a different timestamp shape per resource
-// (reference §1.6), and a gateway must cope with all three, so the emulator reproduces each one
+// (docs/sdrs-notes.md §1.6), and a gateway must cope with all three, so the emulator reproduces each one
 // exactly instead of using ISO everywhere.
 
 import { randomBytes, randomUUID } from 'node:crypto';

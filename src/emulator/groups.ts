@@ -1,4 +1,4 @@
-// Protection groups (`server-groups`): create, list, get, rename, delete (reference §3.1–3.5).
+// Protection groups (`server-groups`): create, list, get, rename, delete (docs/sdrs-notes.md §3.1–3.5).
 // Group actions live in actions.ts.
 
 import { findGroup, startJob, type ServiceContext } from './context.ts';
@@ -9,7 +9,7 @@ import type { GroupEntry } from './state.ts';
 import { setStatus } from './status.ts';
 import { checkDescription, checkName, fuzzyMatch, onlyKeys, paging, requireString, wrapped } from './validate.ts';
 
-/** A fresh group object with every documented field (reference §3.3). */
+/** A fresh group object with every documented field (docs/sdrs-notes.md §3.3). */
 export function newGroup(fields: {
   id?: string;
   name: string;
@@ -37,7 +37,7 @@ export function newGroup(fields: {
     protected_instance_num: 0,
     replication_num: 0,
     disaster_recovery_drill_num: 0,
-    // Documented as null "for protection groups created after the system upgrade" (§3.3); the
+    // Documented as null "for protection groups created after the system upgrade" (docs/sdrs-notes.md §3.3); the
     // rename example's non-null values are from an old group, so new groups stay null.
     protected_status: null,
     replication_status: null,
@@ -64,7 +64,7 @@ export function createGroup(ctx: ServiceContext, body: unknown): { job_id: strin
   const domainId = requireString(req['domain_id'], 'SDRS.0205', 'domain_id');
   const vpc = requireString(req['source_vpc_id'], 'SDRS.0204', 'source_vpc_id');
   if (domainId !== DEFAULT_DOMAIN.id) throw new SdrsError('SDRS.0205', `active-active domain ${domainId} does not exist`);
-  // The domain supplies the AZ pair (§6): both AZs must be its two clusters, in either order.
+  // The domain supplies the AZ pair (docs/sdrs-notes.md §6): both AZs must be its two clusters, in either order.
   const domainAzs = [
     DEFAULT_DOMAIN.local_replication_cluster.availability_zone,
     DEFAULT_DOMAIN.remote_replication_cluster.availability_zone,
@@ -137,7 +137,7 @@ export function getGroup(ctx: ServiceContext, id: string): { server_group: SdrsG
   return { server_group: structuredClone(findGroup(ctx, id).group) };
 }
 
-/** Synchronous rename; only `name` can change (reference §3.4). */
+/** Synchronous rename; only `name` can change (docs/sdrs-notes.md §3.4). */
 export function renameGroup(ctx: ServiceContext, id: string, body: unknown): { server_group: SdrsGroup } {
   const entry = findGroup(ctx, id);
   const req = wrapped(body, 'server_group');
@@ -148,7 +148,7 @@ export function renameGroup(ctx: ServiceContext, id: string, body: unknown): { s
 }
 
 /**
- * Statuses from which delete is accepted. No status precondition is documented (§3.5); SDRS.1017
+ * Statuses from which delete is accepted. No status precondition is documented (docs/sdrs-notes.md §3.5); SDRS.1017
  * "status not available" says one exists. The emulator accepts the resting statuses a group with no
  * pairs can be in (`available`, `failed-over`) and every failure status (`error`, `error-*`), and
  * refuses `protected` and all transient statuses with SDRS.1017.

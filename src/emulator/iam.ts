@@ -138,7 +138,9 @@ const ROUTES: Record<string, Record<string, (cfg: IamConfig, req: IncomingMessag
 export const isIamPath = (path: string): boolean => path === '/v3' || path.startsWith('/v3/');
 
 /** Answer one request under /v3. `malformed`: the body was present but not JSON. */
-export function handleIam(cfg: IamConfig, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, body: unknown, malformed: boolean): void {
+export function handleIam(
+  cfg: IamConfig, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, body: unknown, malformed: boolean,
+): void {
   const method = (req.method ?? 'GET').toUpperCase();
   try {
     const route = ROUTES[path];

@@ -65,7 +65,9 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const handler = createRequestHandler({
     store, faults, parking, log, iam,
     control: { faults, requests: () => log.snapshot(), clearRequests: () => log.clear(), ...seed },
-    dispatch: { auth: { tokens, keys, authFailureStatus: opts.authFailureStatus ?? 401, signatureSkewMs: opts.signatureSkewMs ?? DEFAULT_SKEW_MS, now: clock } },
+    dispatch: {
+      auth: { tokens, keys, authFailureStatus: opts.authFailureStatus ?? 401, signatureSkewMs: opts.signatureSkewMs ?? DEFAULT_SKEW_MS, now: clock },
+    },
     service: { notFoundStatus: opts.notFoundStatus ?? 400, acceptNullActionValue: opts.acceptNullActionValue ?? false },
   });
   const listener = createListener(handler);

@@ -1,4 +1,4 @@
-// The SDRS async job model (reference §2): every write except renames answers `200 {"job_id"}`
+// The SDRS async job model (docs/sdrs-notes.md §2): every write except renames answers `200 {"job_id"}`
 // and the caller polls `GET /v1/{project_id}/jobs/{job_id}`. A job goes INIT → RUNNING →
 // SUCCESS | FAIL. The resource enters its transient status when the job is accepted (done by the
 // caller before createJob) and reaches its final status when the job ends (the callbacks here).
@@ -30,7 +30,7 @@ export interface JobEntry {
   entities: Record<string, unknown>;
   /**
    * Sub-jobs mirror the parent's status and times. Only the stop job has them, because the
-   * documented stop example (reference §2) carries `entities.sub_jobs` and no top-level
+   * documented stop example (docs/sdrs-notes.md §2) carries `entities.sub_jobs` and no top-level
    * `server_group_id`: a gateway that reads the group id from a stop job must be caught here.
    */
   subJobs?: SubJob[];
@@ -87,7 +87,7 @@ export function createJob(timeline: Timeline, delayMs: number, spec: JobSpec, fa
   return job;
 }
 
-/** The documented job body (reference §2), field order as in the examples. */
+/** The documented job body (docs/sdrs-notes.md §2), field order as in the examples. */
 export function renderJob(job: JobEntry): Record<string, unknown> {
   const common = (id: string, type: string, entities: Record<string, unknown>): Record<string, unknown> => ({
     status: job.status,

@@ -1,10 +1,10 @@
 // Shapes of the SDRS objects the emulator stores and serves, plus the status vocabularies and the
 // rules that keep pair statuses consistent with their group. Field order follows the documented
-// field tables (reference §3.3 and §4.3) so responses read like the documentation examples.
+// field tables (docs/sdrs-notes.md §3.3 and §4.3) so responses read like the documentation examples.
 
 export type Station = 'source' | 'target';
 
-/** Protection-group statuses (reference §8.1). */
+/** Protection-group statuses (docs/sdrs-notes.md §8.1). */
 export const GROUP_STATUSES = [
   'creating', 'available', 'protected', 'error',
   'starting', 'error-starting', 'stopping', 'error-stopping',
@@ -12,7 +12,7 @@ export const GROUP_STATUSES = [
   'reprotecting', 'error-reprotecting', 'deleting', 'error-deleting',
 ] as const;
 
-/** Replication-pair statuses (reference §8.2). */
+/** Replication-pair statuses (docs/sdrs-notes.md §8.2). */
 export const PAIR_STATUSES = [
   'creating', 'available', 'error', 'deleting', 'error-deleting',
   'starting', 'protected', 'error-starting', 'stopping', 'error-stopping',
@@ -79,7 +79,7 @@ export interface SdrsPair {
   created_at: string;
   updated_at: string;
   record_metadata: RecordMetadata;
-  /** Present only while `status` is `error` (reference §4.3). */
+  /** Present only while `status` is `error` (docs/sdrs-notes.md §4.3). */
   failure_detail?: string;
 }
 
@@ -94,7 +94,7 @@ export interface SdrsDomain {
 
 /**
  * The one active-active domain every project sees. Id, name and description are the documented
- * example (reference §6); the AZ pair is the eu-de one the gateway targets.
+ * example (docs/sdrs-notes.md §6); the AZ pair is the eu-de one the gateway targets.
  */
 export const DEFAULT_DOMAIN: SdrsDomain = {
   id: 'fb4bb8e3-a574-4437-a156-78c916aeea4d',
@@ -110,7 +110,7 @@ const LIFECYCLE_ONLY = new Set(['creating', 'error', 'deleting', 'error-deleting
 
 /**
  * What a member pair looks like while its group is in `groupStatus`, for seeding and for
- * `setGroupStatus` (reference §8.2: pair states follow the group's actions). The DR statuses share
+ * `setGroupStatus` (docs/sdrs-notes.md §8.2: pair states follow the group's actions). The DR statuses share
  * their names between group and pair; group lifecycle statuses leave pairs plain `available`.
  * `replication_status` is what the pair would show after the action that led to that status:
  * never synced before start, in sync while protected or switching, stopped after stop/failover.
@@ -132,7 +132,7 @@ export function pairStateForGroup(groupStatus: string): { status: string; replic
   }
 }
 
-/** The production AZ right now: `priority_station` picks one of the creation-time AZs (§3.3). */
+/** The production AZ right now: `priority_station` picks one of the creation-time AZs (docs/sdrs-notes.md §3.3). */
 export function currentProductionAz(group: SdrsGroup): string {
   return group.priority_station === 'source' ? group.source_availability_zone : group.target_availability_zone;
 }

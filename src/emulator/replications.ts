@@ -1,5 +1,5 @@
 // Replication pairs (`replications`): create, list, get, rename, delete-with-body and
-// `extend-replication` (reference §4). A pair always belongs to one group and mirrors its DR state.
+// `extend-replication` (docs/sdrs-notes.md §4). A pair always belongs to one group and mirrors its DR state.
 
 import { findGroup, findPair, startJob, type ServiceContext } from './context.ts';
 import { SdrsError } from './errors.ts';
@@ -17,7 +17,7 @@ import { checkDescription, checkName, fuzzyMatch, isObject, onlyKeys, paging, pa
  */
 export const DEFAULT_RECORD_METADATA: RecordMetadata = { multiattach: false, bootable: false, volume_size: 10, volume_type: 'SATA' };
 
-/** A pair object with every documented field (reference §4.3). */
+/** A pair object with every documented field (docs/sdrs-notes.md §4.3). */
 export function newPair(fields: {
   id?: string;
   name: string;
@@ -44,7 +44,7 @@ export function newPair(fields: {
     attachment: null,
     server_group_id: fields.server_group_id,
     // "<disk given at creation>,<DR disk SDRS made>" (Terraform reads [0] and [1]). The order is
-    // kept fixed across failover/reverse: undocumented, the reference's best guess (§4.3).
+    // kept fixed across failover/reverse: undocumented, an inference (docs/sdrs-notes.md §4.3).
     volume_ids: `${fields.productionVolumeId},${fields.drVolumeId ?? newUuid()}`,
     priority_station: fields.priority_station,
     fault_level: '0',
@@ -84,10 +84,10 @@ export function createPair(ctx: ServiceContext, body: unknown): { job_id: string
 
   const job_id = startJob(ctx, {
     type: 'createReplicationPairNoCG',
-    // A plain string id, where Terraform looks for it (§2 [SDK]).
+    // A plain string id, where Terraform looks for it (docs/sdrs-notes.md §2, from the Terraform provider).
     entities: { replication_pair_id: pair.id },
     onSuccess: (at) => {
-      // "If the group is protected, data sync starts automatically once the pair exists" (§4.1).
+      // "If the group is protected, data sync starts automatically once the pair exists" (docs/sdrs-notes.md §4.1).
       if (group.status === 'protected') {
         setPairStatus(entry, 'protected', at);
         ctx.store.startSync(entry, at);
@@ -114,7 +114,7 @@ export function listPairs(ctx: ServiceContext, query: URLSearchParams): { count:
     if (ids.length > 30) throw new SdrsError('SDRS.0226', `${name} takes at most 30 ids`);
     return ids;
   };
-  // `server_group_ids` wins over `server_group_id` when both are given (§4.2).
+  // `server_group_ids` wins over `server_group_id` when both are given (docs/sdrs-notes.md §4.2).
   const groupIds = idList('server_group_ids') ?? (query.get('server_group_id') ? [query.get('server_group_id') as string] : undefined);
   const piIds = idList('protected_instance_ids') ?? (query.get('protected_instance_id') ? [query.get('protected_instance_id') as string] : undefined);
   const name = query.get('name');
@@ -142,7 +142,7 @@ export function getPair(ctx: ServiceContext, id: string): { replication: SdrsPai
   return { replication: structuredClone(findPair(ctx, id).pair) };
 }
 
-/** Synchronous rename; only `name` can change (reference §4.4). */
+/** Synchronous rename; only `name` can change (docs/sdrs-notes.md §4.4). */
 export function renamePair(ctx: ServiceContext, id: string, body: unknown): { replication: SdrsPair } {
   const entry = findPair(ctx, id);
   const req = wrapped(body, 'replication');
@@ -218,7 +218,7 @@ export function deletePair(ctx: ServiceContext, id: string, body: unknown): { jo
 }
 
 /**
- * `{"extend-replication": {"new_size": N}}` (reference §4.6). N is in GB, decimals are dropped.
+ * `{"extend-replication": {"new_size": N}}` (docs/sdrs-notes.md §4.6). N is in GB, decimals are dropped.
  * A size that is not larger than the current one is refused synchronously with SDRS.0201, as EVS
  * refuses shrinking; SDRS documents no code for it.
  */

@@ -38,7 +38,7 @@ function baseUrl(req: IncomingMessage): string {
 }
 
 const ROUTES: Route[] = [
-  // Version discovery: no token, as usual for OpenStack-style services (not documented, §1.3).
+  // Version discovery: no token, as usual for OpenStack-style services (not documented, docs/sdrs-notes.md §1.3).
   { method: 'GET', pattern: /^\/$/, projectScoped: false, handle: ({ req }) => versionList(baseUrl(req)) },
   { method: 'GET', pattern: /^\/v1$/, projectScoped: false, handle: ({ req }) => versionDetail(baseUrl(req)) },
 

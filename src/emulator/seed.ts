@@ -16,7 +16,7 @@ export interface SeedGroupOptions {
   id?: string;
   name?: string;
   description?: string;
-  /** Any SDRS group status (reference §8.1); default 'available'. */
+  /** Any SDRS group status (docs/sdrs-notes.md §8.1); default 'available'. */
   status?: string;
   priority_station?: 'source' | 'target';
   source_availability_zone?: string;

@@ -74,7 +74,7 @@ export class Store {
 
   /**
    * Begin the initial (or post-reprotect) data sync of a pair at time `at`: `copying` with
-   * progress rising, then `active` at 100 once syncDelayMs has passed (reference §8.2 / §11.2.1).
+   * progress rising, then `active` at 100 once syncDelayMs has passed (docs/sdrs-notes.md §8.2 / §11.2.1).
    */
   startSync(entry: PairEntry, at: number): void {
     this.stopSync(entry);

@@ -1,5 +1,5 @@
 // Request validation shared by the resource handlers. Each check raises the SDRS code the error
-// table documents for that field (reference §1.6 for the name/description rules, §9 for codes).
+// table documents for that field (docs/sdrs-notes.md §1.6 for the name/description rules, §9 for codes).
 
 import { SdrsError, type SdrsErrorCode } from './errors.ts';
 
@@ -9,7 +9,7 @@ export function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** `{"<key>": {...}}`: SDRS wraps request bodies in a resource key (reference §5, "wrapped"). */
+/** `{"<key>": {...}}`: SDRS wraps request bodies in a resource key (docs/sdrs-notes.md §5, "wrapped"). */
 export function wrapped(body: unknown, key: string): Json {
   if (!isObject(body)) throw new SdrsError('SDRS.0201', 'request body must be a JSON object');
   const inner = body[key];
@@ -80,7 +80,7 @@ export function fuzzyMatch(value: string, needle: string): boolean {
 
 /**
  * `server_group_ids` / `protected_instance_ids` arrive URL-encoded as `['id1','id2']`
- * (reference §4.2). Accept that, JSON `["a","b"]`, and a bare comma list.
+ * (docs/sdrs-notes.md §4.2). Accept that, JSON `["a","b"]`, and a bare comma list.
  */
 export function parseIdList(raw: string): string[] {
   const inner = raw.trim().replace(/^\[/, '').replace(/\]$/, '');

@@ -72,6 +72,8 @@ export function createDispatcher(deps: DispatchDeps): (req: IncomingMessage, res
         // EVS gets the path the gateway decided on (dot segments and slash runs resolved), so it
         // cannot read a different resource out of the same request.
         req.url = q < 0 ? resolution.path : `${resolution.path}?${query}`;
+        // Fire-and-forget on purpose: http-proxy-middleware's handler catches its own failures and
+        // hands them to the callback, so the promise it returns never rejects.
         void passthrough.handler(req, res, (err?: unknown) => answerError(err ?? E.no_route(''), req, res));
     }
   };

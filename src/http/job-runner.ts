@@ -31,7 +31,14 @@ export interface JobRunner {
    * Submits the calls in order; the first refusal stops the sequence (the rest is not attempted),
    * unless `skippable` says the refused call's work is already done (then it is left out).
    */
-  submitAll(ctx: CallContext, projectId: string, state: RequestState, calls: readonly PlannedCall[], subjectOf: (call: PlannedCall) => FailureSubject, skippable?: (call: PlannedCall, refusal: GatewayError) => Promise<boolean>): Promise<Submission>;
+  submitAll(
+    ctx: CallContext,
+    projectId: string,
+    state: RequestState,
+    calls: readonly PlannedCall[],
+    subjectOf: (call: PlannedCall) => FailureSubject,
+    skippable?: (call: PlannedCall, refusal: GatewayError) => Promise<boolean>,
+  ): Promise<Submission>;
   /** Polls every job in parallel until it ends or ACTION_WAIT_TIMEOUT_MS passes. */
   waitAll(ctx: CallContext, projectId: string, submitted: readonly Submitted[]): Promise<JobResult[]>;
   /** The legacy error for a job that did not succeed (counted in the job metric). */
@@ -41,7 +48,13 @@ export interface JobRunner {
    * which targets were done (or submitted, without waiting), which failed and why, and which were
    * not attempted; answered with the status of the first failure. Undefined when nothing failed.
    */
-  fanoutFailure(what: string, calls: readonly PlannedCall[], s: Submission, results: readonly JobResult[] | undefined, names: { done: string; legacyId(call: PlannedCall): string; prefix?: string[] }): GatewayError | undefined;
+  fanoutFailure(
+    what: string,
+    calls: readonly PlannedCall[],
+    s: Submission,
+    results: readonly JobResult[] | undefined,
+    names: { done: string; legacyId(call: PlannedCall): string; prefix?: string[] },
+  ): GatewayError | undefined;
   /** Counts the jobs that succeeded. */
   countSuccesses(submitted: readonly Submitted[], results: readonly JobResult[] | undefined): void;
 }

@@ -61,7 +61,11 @@ function answerUnfinished(res: ServerResponse): void {
   sendLegacyError(res, E.shutting_down(jobs));
 }
 
-export function createServerLifecycle(listener: (req: IncomingMessage, res: ServerResponse) => void, tracker: RequestTracker, opts: LifecycleOptions): ServerLifecycle {
+export function createServerLifecycle(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  tracker: RequestTracker,
+  opts: LifecycleOptions,
+): ServerLifecycle {
   let server: Server | undefined;
   let ready = true;
   const sockets = new Set<Socket>();

@@ -36,11 +36,10 @@ type WriteRoute = 'update_group' | 'delete_group' | 'delete_pair';
 /** Whether a gateway error says the group or pair is not there (SDRS 404, or 400 with its not-found code). */
 const isNotFound = (err: unknown): boolean => err instanceof GatewayError && err.code === 'not_found';
 
-export function createWriteHandlers(deps: WriteDeps): Record<WriteRoute, LegacyHandler> {
+/** The reads and waits the writes plan on: each against fresh SDRS state. */
+function createWriteReads(deps: WriteDeps) {
   const { config, sdrs, idMap } = deps;
-  const jobs = createJobRunner(deps);
   const groupSubject = (id: string): FailureSubject => ({ kind: 'replication consistency group', id });
-  const pairSubject = (call: PlannedCall): FailureSubject => ({ kind: 'replication', id: idMap.pairToLegacy(call.target.id) });
 
   /**
    * Polls the group while it is in `status` (a pause the client sent just before), at most
@@ -60,7 +59,9 @@ export function createWriteHandlers(deps: WriteDeps): Record<WriteRoute, LegacyH
   }
 
   async function readGroupState(c: LegacyCall, groupId: string): Promise<[SdrsGroup, SdrsPair[]]> {
-    return sdrsStep(groupSubject(c.resourceId), () => Promise.all([getGroup(sdrs, c.ctx, c.projectId, groupId), listGroupPairs(sdrs, c.ctx, c.projectId, groupId)]));
+    return sdrsStep(groupSubject(c.resourceId), () =>
+      Promise.all([getGroup(sdrs, c.ctx, c.projectId, groupId), listGroupPairs(sdrs, c.ctx, c.projectId, groupId)]),
+    );
   }
 
   /** Pairs named for removal that are not members: where they are, or null when SDRS does not know them. */
@@ -114,6 +115,18 @@ export function createWriteHandlers(deps: WriteDeps): Record<WriteRoute, LegacyH
     }
   }
 
+  return { groupSubject, waitWhile, readGroupState, lookUpOthers, toSdrsIds, planUpdateOnFreshState, readOptionalGroup, alreadyGoingAway };
+}
+
+type WriteReads = ReturnType<typeof createWriteReads>;
+
+/** Submitting, waiting and answering: the write half of the handlers. */
+function createWriteRuns(deps: WriteDeps, reads: WriteReads) {
+  const { config, sdrs, idMap } = deps;
+  const { alreadyGoingAway } = reads;
+  const jobs = createJobRunner(deps);
+  const pairSubject = (call: PlannedCall): FailureSubject => ({ kind: 'replication', id: idMap.pairToLegacy(call.target.id) });
+
   /** Submits a delete plan's one call and, in wait mode, waits for it; throws a job failure. */
   async function runDelete(c: LegacyCall, res: ServerResponse, plan: Extract<DeletePlan, { kind: 'calls' }>, subject: FailureSubject, reread: () => Promise<{ status: string }>): Promise<string> {
     const submission = await jobs.submitAll(c.ctx, c.projectId, c.state, plan.calls, () => subject);
@@ -140,7 +153,12 @@ export function createWriteHandlers(deps: WriteDeps): Record<WriteRoute, LegacyH
    * delete SDRS refuses because the pair is already deleting or gone (a concurrent duplicate of
    * this update got there first) is not a failure: that pair is being removed, as asked.
    */
-  async function runRemovals(c: LegacyCall, res: ServerResponse, removals: readonly PlannedCall[], renamed: string | undefined): Promise<{ submission: Submission; waited: boolean }> {
+  async function runRemovals(
+    c: LegacyCall,
+    res: ServerResponse,
+    removals: readonly PlannedCall[],
+    renamed: string | undefined,
+  ): Promise<{ submission: Submission; waited: boolean }> {
     const removedMeanwhile = (call: PlannedCall, refusal: GatewayError): Promise<boolean> =>
       refusal.code === 'sdrs_refused' || refusal.code === 'sdrs_conflict' || refusal.code === 'not_found'
         ? alreadyGoingAway(() => sdrsStep(pairSubject(call), () => getPair(sdrs, c.ctx, c.projectId, call.target.id)) as Promise<SdrsPair>)
@@ -159,6 +177,15 @@ export function createWriteHandlers(deps: WriteDeps): Record<WriteRoute, LegacyH
     }
     return { submission, waited };
   }
+
+  return { runDelete, answerDeleted, runRemovals };
+}
+
+export function createWriteHandlers(deps: WriteDeps): Record<WriteRoute, LegacyHandler> {
+  const { config, sdrs, idMap } = deps;
+  const reads = createWriteReads(deps);
+  const { groupSubject, toSdrsIds, planUpdateOnFreshState, readGroupState, readOptionalGroup, waitWhile } = reads;
+  const { runDelete, answerDeleted, runRemovals } = createWriteRuns(deps, reads);
 
   return {
     async update_group(req: IncomingMessage, res: ServerResponse, params: RouteParams): Promise<void> {

@@ -93,8 +93,12 @@ export function createUsageStore(opts: UsageStoreOptions = {}): UsageStore {
     snapshot() {
       const iso = (ms: number): string => new Date(ms).toISOString();
       const entries = [...cells.values()]
-        .map((c): UsageEntry => ({ project: c.project, client: c.client, action: c.action, count: c.count, firstSeen: iso(c.first), lastSeen: iso(c.last), lastStatus: c.lastStatus }))
-        .sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : a.client < b.client ? -1 : a.client > b.client ? 1 : a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
+        .map((c): UsageEntry => ({
+          project: c.project, client: c.client, action: c.action, count: c.count,
+          firstSeen: iso(c.first), lastSeen: iso(c.last), lastStatus: c.lastStatus,
+        }))
+        .sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : a.client < b.client ? -1 : a.client > b.client ? 1
+          : a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
       return { since: iso(since), generatedAt: iso(now()), maxEntries, overflowCalls, entries };
     },
     get size() {

@@ -1,6 +1,6 @@
 // Reads an SDRS error body. The docs show {"error": {"code", "message"}} but say the key may name
 // the error type instead ("badrequest", "itemNotFound", any case), and one page shows the flat
-// IMS-style {"error_code", "error_msg"} (sdrs-api.md 1.5). Take whichever is there.
+// IMS-style {"error_code", "error_msg"} (docs/sdrs-notes.md §1.5). Take whichever is there.
 
 export interface SdrsErrorInfo {
   code: string | undefined;

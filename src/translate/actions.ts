@@ -2,7 +2,7 @@
 // turns (row, request body, current SDRS state) into the SDRS calls to make. No I/O here: the
 // route reads the state, the planner decides, the SDRS client executes. Adding an action is a row.
 //
-// Choices where the references leave room (each pinned by a test in test/actions-*.test.ts):
+// Choices where the docs leave room (docs/sdrs-notes.md) (each pinned by a test in test/actions-*.test.ts):
 // - In-flight states are idempotent no-ops: a client that retries after a timeout gets 200, not a
 //   400 about the transient status it caused (sync on `starting`, stop on `stopping`, reprotect on
 //   `reprotecting`/`starting`, failover on `failing-over`/`failed-over`).
@@ -71,7 +71,7 @@ export interface GroupActionRule extends BaseRule {
 
 export interface PairFanoutRule extends BaseRule {
   kind: 'pairs';
-  /** Pair statuses SDRS accepts extend-replication in (sdrs-api.md 4.6). */
+  /** Pair statuses SDRS accepts extend-replication in (docs/sdrs-notes.md §4.6). */
   pairRunWhen: readonly string[];
 }
 

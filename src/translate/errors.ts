@@ -84,7 +84,9 @@ function retryAfter(value: string | undefined): string {
  * SDRS.10xx-18xx group/instance/pair/disk refusals) are the client's to fix: 400. Anything else
  * (SDRS.0nnn internal codes, downstream EVS/ECS codes, no code) failed inside the cloud: 502.
  */
-export function legacyErrorFromJobFailure(operation: string, jobId: string, errorCode: string | null | undefined, failReason: string | null | undefined): GatewayError {
+export function legacyErrorFromJobFailure(
+  operation: string, jobId: string, errorCode: string | null | undefined, failReason: string | null | undefined,
+): GatewayError {
   const clientSide = typeof errorCode === 'string' && /^SDRS\.(02\d\d|1[0-8]\d\d)$/.test(errorCode);
   const status = clientSide ? 400 : 502;
   const reason = typeof failReason === 'string' && failReason.length > 0 ? failReason.slice(0, 512) : 'no reason given';

@@ -1,6 +1,6 @@
 // Legacy reads built from SDRS objects: pure functions from SDRS protection groups and replication
-// pairs to the legacy replication_consistency_group and replication shapes (evs-legacy-api.md 3),
-// the status mapping (sdrs-api.md 11.3) and the legacy list query (filters, sort, marker, paging).
+// pairs to the legacy replication_consistency_group and replication shapes (docs/sdrs-notes.md L3),
+// the status mapping (docs/sdrs-notes.md §11.3) and the legacy list query (filters, sort, marker, paging).
 //
 // Every field keeps its legacy JSON type, because strongly typed clients (Go, Java) fail on a
 // number where they decode a string: progress, fault_level and record_metadata are strings,
@@ -15,7 +15,7 @@ export const LEGACY_PAIR_STATUSES = ['creating', 'available', 'error', 'deleting
 export const LEGACY_REPLICATION_STATUSES = ['active', 'active-stopped', 'copying', 'inactive', 'error'] as const;
 type ReplicationStatus = (typeof LEGACY_REPLICATION_STATUSES)[number];
 
-// Aggregation precedence over pairs (sdrs-api.md 11.3): the worst state wins.
+// Aggregation precedence over pairs (docs/sdrs-notes.md §11.3): the worst state wins.
 const AGG_ORDER: readonly ReplicationStatus[] = ['error', 'copying', 'inactive', 'active-stopped', 'active'];
 
 /**
@@ -184,7 +184,7 @@ export function toLegacyPair(pair: SdrsObject, group: SdrsObject | undefined, id
 // ---------------------------------------------------------------------------------------------
 // The legacy list query: limit 1..1000 (default 1000), offset, marker, sort_key (default
 // created_at), sort_dir (default desc), changes-since and filters. SDRS supports only limit and
-// offset server-side (sdrs-api.md 11.6), so the gateway reads the full list and applies all of it.
+// offset server-side (docs/sdrs-notes.md §11.6), so the gateway reads the full list and applies all of it.
 
 export const GROUP_FILTERS = ['name', 'status', 'priority_station', 'volume_id'] as const;
 export const PAIR_FILTERS = ['name', 'status', 'priority_station', 'volume_id', 'volume_ids', 'replication_consistency_group_id', 'replication_status'] as const;

@@ -156,7 +156,12 @@ function checkForeignRemovals(legacyGroupId: string, group: GroupState, others: 
   }
 }
 
-function planRemovals(legacyGroupId: string, group: GroupState, byId: ReadonlyMap<string, PairState>, ids: readonly string[]): { removals: PlannedCall[]; alreadyRemoving: string[] } {
+function planRemovals(
+  legacyGroupId: string,
+  group: GroupState,
+  byId: ReadonlyMap<string, PairState>,
+  ids: readonly string[],
+): { removals: PlannedCall[]; alreadyRemoving: string[] } {
   const removals: PlannedCall[] = [];
   const alreadyRemoving: string[] = [];
   for (const id of ids) {

@@ -21,7 +21,8 @@ before(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const result = verifySignedRequest({ method: req.method!, ...splitRequestTarget(req.url!), headers: req.headers, body: Buffer.concat(chunks), now: Date.now() }, KEYS);
+      const input = { method: req.method!, ...splitRequestTarget(req.url!), headers: req.headers, body: Buffer.concat(chunks), now: Date.now() };
+      const result = verifySignedRequest(input, KEYS);
       seen.push({ result, headers: req.headers });
       res.writeHead(result.ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify(result));
     });
@@ -31,7 +32,9 @@ before(async () => {
 });
 after(() => new Promise<void>((r) => server.close(() => r())));
 
-async function send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; result: VerifyResult; headers: IncomingHttpHeaders }> {
+async function send(
+  method: string, url: string, headers: Record<string, string>, body?: string,
+): Promise<{ status: number; result: VerifyResult; headers: IncomingHttpHeaders }> {
   const res = await fetch(url, { method, headers, body });
   const result = (await res.json()) as VerifyResult;
   return { status: res.status, result, headers: seen.at(-1)!.headers };

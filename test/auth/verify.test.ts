@@ -30,14 +30,17 @@ const baseHeaders = (): Record<string, string> => ({ accept: 'application/json',
 const baseReq = (over: Partial<Req> = {}): Req => ({ method: 'POST', path: ACTION, query: '', headers: baseHeaders(), body: BODY, ...over });
 
 /** Signs `req` with `signedHeaders` (subset of its headers), then adds `unsigned` headers, as clients do. */
-function sign(req: Req, opts: SignRequestOptions, unsigned: Record<string, string> = {}, key = { accessKey: AK, secretKey: SK }): { req: Req; signed: SignedRequest } {
+function sign(
+  req: Req, opts: SignRequestOptions, unsigned: Record<string, string> = {}, key = { accessKey: AK, secretKey: SK },
+): { req: Req; signed: SignedRequest } {
   const signed = signRequest({ method: req.method, rawPath: req.path, rawQuery: req.query, headers: req.headers, body: req.body }, key, opts);
   return { req: { ...req, headers: { ...req.headers, ...unsigned, authorization: signed.authorization } }, signed };
 }
 
 function verify(req: Req, over: Partial<SignedRequestInput> = {}, maxSkewMs?: number): VerifyResult {
   const headers: IncomingHttpHeaders = { ...req.headers };
-  return verifySignedRequest({ method: req.method, rawPath: req.path, rawQuery: req.query, headers, body: Buffer.from(req.body), now: NOW, ...over }, KEYS, maxSkewMs === undefined ? {} : { maxSkewMs });
+  const input = { method: req.method, rawPath: req.path, rawQuery: req.query, headers, body: Buffer.from(req.body), now: NOW, ...over };
+  return verifySignedRequest(input, KEYS, maxSkewMs === undefined ? {} : { maxSkewMs });
 }
 
 const seen = new Set<AuthFailureCode>();

@@ -3,17 +3,14 @@
 // that "answered exactly once" is checked on the bytes. Every SDRS call is traced back, through the
 // X-Request-Id the gateway forwards as x-request-id, to the client request that caused it, and must
 // name that request's group: no cross-talk, in calls or in answers. Metric totals add up.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROJECT, TOKEN, actionPath, eventually, metricValue, startStack, type Stack } from '../helpers.ts';
+import { PROJECT, TOKEN, actionPath, eventually, metricValue } from '../helpers.ts';
+import { useStack } from '../harness.ts';
 import { counterTotal, parseAnswer, rawExchange, type RawAnswer } from '../faults/support.ts';
 
-let stack: Stack;
+const stack = useStack({ emulator: { jobDelayMs: 40, syncDelayMs: 40 } });
 
-before(async () => {
-  stack = await startStack({ emulator: { jobDelayMs: 40, syncDelayMs: 40 } });
-});
-after(() => stack.close());
 
 type Kind = 'sync' | 'stop' | 'get_group' | 'get_pair' | 'list_pairs';
 
@@ -156,7 +153,7 @@ describe('concurrent duplicates of one action (a client retrying while its first
     // SDRS refuses (the group has no pairs) and the group is still in a status where the action
     // would run: nothing was in flight, so the client must hear the refusal.
     const g = stack.emulator.seedGroup(PROJECT, { status: 'available', pairs: 0 });
-    const res = await stack.api.post(actionPath(g.id)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send('{"os-sync-replication-consistency-group": null}');
+    const res = await stack.client.action(g.id, '{"os-sync-replication-consistency-group": null}');
     assert.equal(res.status, 400);
     assert.match(res.body.badRequest.message, /SDRS refused start_server_group/);
   });

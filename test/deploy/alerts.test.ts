@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { PROJECT, TOKEN, actionPath, startStack, type Stack } from '../helpers.ts';
+import { PROJECT, actionPath } from '../helpers.ts';
+import { useStack } from '../harness.ts';
 import { DEPLOY, KUBERNETES, type JsonObject, loadYamlDocs, readText } from './lib/files.ts';
 import { interpolateGrafana } from './lib/promql-refs.ts';
 import { build } from './lib/render.ts';
@@ -73,11 +74,7 @@ describe('alerting rules under promtool', { skip }, () => {
 });
 
 describe('promtool check metrics on a running gateway', { skip }, () => {
-  let stack: Stack;
-  before(async () => {
-    stack = await startStack({ deps: { metrics: createMetrics() } });
-  });
-  after(() => stack.close());
+  const stack = useStack({ deps: { metrics: createMetrics() } });
 
   // prom-client's default metrics name three gauges *_total (nodejs_active_handles_total,
   // nodejs_active_requests_total, nodejs_active_resources_total), which promtool's lint flags.
@@ -87,9 +84,9 @@ describe('promtool check metrics on a running gateway', { skip }, () => {
 
   it('lints clean apart from prom-client\'s nodejs_active_*_total gauges', async () => {
     // Labelled series appear on first use: a translated action, a refused one and a 501 first.
-    await stack.api.post(actionPath(stack.emulator.seedDemo(PROJECT).id)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send('{"os-sync-replication-consistency-group": null}');
-    await stack.api.post(actionPath('g1')).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send('{"nope": null}');
-    await stack.api.post(`/v2/${PROJECT}/os-vendor-replication-consistency-groups`).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send('{}');
+    await stack.client.post(actionPath(stack.emulator.seedDemo(PROJECT).id), '{"os-sync-replication-consistency-group": null}');
+    await stack.client.action('g1', '{"nope": null}');
+    await stack.client.post(`/v2/${PROJECT}/os-vendor-replication-consistency-groups`, '{}');
     const metrics = await (await fetch(`${stack.url}/metrics`)).text();
     assert.match(metrics, /^evs_gateway_requests_total\{[^}]*code="501"/m);
     assert.match(metrics, /^evs_gateway_validation_failures_total\{/m);

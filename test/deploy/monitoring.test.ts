@@ -171,7 +171,8 @@ const DASHBOARD_FILE = join(DEPLOY, 'grafana/evs-sdrs-gateway.json');
 describe('Grafana dashboard', () => {
   const dashboard = JSON.parse(readText(DASHBOARD_FILE)) as JsonObject;
   const panels = (dashboard.panels as JsonObject[]).flatMap((p) => [p, ...((p.panels as JsonObject[] | undefined) ?? [])]);
-  const targets = panels.flatMap((p) => ((p.targets as JsonObject[] | undefined) ?? []).map((t) => ({ panel: String(p.title), expr: interpolateGrafana(String(t.expr)), target: t })));
+  const targets = panels.flatMap((p) =>
+    ((p.targets as JsonObject[] | undefined) ?? []).map((t) => ({ panel: String(p.title), expr: interpolateGrafana(String(t.expr)), target: t })));
 
   it('takes the datasource as the ${DS_PROMETHEUS} input and uses it everywhere', () => {
     const inputs = dashboard.__inputs as JsonObject[];

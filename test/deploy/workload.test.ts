@@ -93,7 +93,10 @@ describe('rendered by kubectl kustomize', { skip: skipWithout(KUBECTL.tool, KUBE
     for (const [b, g] of ALL) {
       describe(`${b}: ${g.owner.metadata.name}/${String(g.container.name)}`, () => {
         it('runs `serve`, never demo mode, and its settings load', () => {
-          const argv = [...(Array.isArray(g.container.command) ? g.container.command : []), ...(Array.isArray(g.container.args) ? g.container.args : [])].map(String);
+          const argv = [
+            ...(Array.isArray(g.container.command) ? g.container.command : []),
+            ...(Array.isArray(g.container.args) ? g.container.args : []),
+          ].map(String);
           assert.deepEqual(argv, ['serve'], 'the image entrypoint is `node src/main.ts`; args should be just `serve`');
           for (const key of Object.keys(g.env)) {
             if (key === 'NODE_OPTIONS') continue;

@@ -236,7 +236,7 @@ describe('failover-server-group', () => {
     const after = group(em, g.id);
     assert.equal(after['status'], 'failed-over');
     assert.equal(after['priority_station'], 'target');
-    // AZs are fixed at creation (§3.3); only priority_station moves.
+    // AZs are fixed at creation (docs/sdrs-notes.md §3.3); only priority_station moves.
     assert.equal(after['source_availability_zone'], 'eu-de-01');
     for (const p of pairs(em, g.pairIds)) {
       assert.equal(p['status'], 'failed-over');

@@ -1,18 +1,15 @@
 // 200 concurrent requests into ten different SDRS faults at once (each group has its own fault,
 // so every request's expected answer is known): each is answered exactly once on the wire with
 // the documented status and envelope, the counters add up, and the gateway is healthy afterwards.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FaultRule } from '../../src/emulator/index.ts';
-import { PROJECT, TOKEN, actionPath, eventually, metricValue, startStack, type Stack } from '../helpers.ts';
+import { PROJECT, TOKEN, actionPath, eventually, metricValue, startStack } from '../helpers.ts';
+import { useStack } from '../harness.ts';
 import { assertFault, closedPort, counterTotal, parseAnswer, rawExchange } from './support.ts';
 
-let stack: Stack;
+const stack = useStack({ config: { sdrsTimeoutMs: 200 } });
 
-before(async () => {
-  stack = await startStack({ config: { sdrsTimeoutMs: 200 } });
-});
-after(() => stack.close());
 
 const FAULTS: [string, Omit<FaultRule, 'path' | 'method'>, number][] = [
   ['html', { type: 'html' }, 502],
@@ -73,7 +70,7 @@ describe('200 concurrent faulty requests', () => {
     stack.emulator.faults.clear();
     assert.equal((await stack.api.get('/readyz')).status, 200);
     for (const g of groups) {
-      const res = await stack.api.post(actionPath(g.id)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send('{"os-stop-replication-consistency-group": null}');
+      const res = await stack.client.action(g.id, '{"os-stop-replication-consistency-group": null}');
       assert.equal(res.status, 200, `${g.name}: ${JSON.stringify(res.body)}`);
     }
   });

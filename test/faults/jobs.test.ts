@@ -3,27 +3,24 @@
 // fan-out. Each gives the documented legacy status and envelope, names the job, is counted
 // (requests, upstream get_job calls, sdrs_jobs_total), and the gateway stays healthy; the legacy
 // read of the group afterwards shows what SDRS says.
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FaultRule } from '../../src/emulator/index.ts';
-import { PROJECT, TOKEN, actionPath, metricValue, startStack, type Stack } from '../helpers.ts';
+import { PROJECT, metricValue } from '../helpers.ts';
+import { useStack } from '../harness.ts';
 import { assertFault, counterTotal } from './support.ts';
 
 const WAIT_MS = 150;
 const SDRS_TIMEOUT_MS = 60;
-let stack: Stack;
+const stack = useStack({ config: { actionWait: new Set(['sync', 'stop', 'failover', 'reverse', 'reprotect', 'extend']), actionWaitTimeoutMs: WAIT_MS, sdrsTimeoutMs: SDRS_TIMEOUT_MS } });
 
-before(async () => {
-  stack = await startStack({ config: { actionWait: new Set(['sync', 'stop', 'failover', 'reverse', 'reprotect', 'extend']), actionWaitTimeoutMs: WAIT_MS, sdrsTimeoutMs: SDRS_TIMEOUT_MS } });
-});
-after(() => stack.close());
 beforeEach(() => {
   stack.emulator.faults.clear();
   stack.emulator.clearRequests();
 });
 
 function act(groupId: string, body: unknown) {
-  return stack.api.post(actionPath(groupId)).set('X-Auth-Token', TOKEN).set('Content-Type', 'application/json').send(JSON.stringify(body));
+  return stack.client.action(groupId, JSON.stringify(body));
 }
 
 function sizeOf(pairId: string): number {
@@ -67,7 +64,7 @@ describe('job polls that keep failing until ACTION_WAIT_TIMEOUT_MS', () => {
       assert.ok((await metricValue(stack.metrics, 'evs_gateway_upstream_requests_total', { upstream: 'sdrs', operation: 'get_job', code: upstreamCode })) >= upBefore + 2);
       stack.emulator.faults.clear();
       // The job did run in SDRS: the legacy read shows the group protected.
-      const read = await stack.api.get(`/v2/${PROJECT}/os-vendor-replication-consistency-groups/${g.id}`).set('X-Auth-Token', TOKEN);
+      const read = await stack.client.get(`/v2/${PROJECT}/os-vendor-replication-consistency-groups/${g.id}`);
       assert.equal(read.status, 200);
       await healthy();
     });
@@ -122,7 +119,7 @@ describe('jobs that FAIL or get stuck, per action, in wait mode', () => {
       const job = String(res.headers['x-sdrs-job-id']);
       assertFault(res.body, 400, new RegExp(`SDRS job ${job} \\(${operation}\\) failed: ${action} broke \\(error_code ${errorCode.replace('.', '\\.')}\\)`));
       assert.equal(await metricValue(stack.metrics, 'evs_gateway_sdrs_jobs_total', { operation, status: 'fail' }), before + 1);
-      const read = await stack.api.get(`/v2/${PROJECT}/os-vendor-replication-consistency-groups/${g.id}`).set('X-Auth-Token', TOKEN);
+      const read = await stack.client.get(`/v2/${PROJECT}/os-vendor-replication-consistency-groups/${g.id}`);
       assert.equal(read.status, 200);
       assert.equal(read.body.replication_consistency_group.replication_status, 'error');
       await new Promise((r) => setTimeout(r, 5));

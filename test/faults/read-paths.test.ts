@@ -2,24 +2,22 @@
 // wire fault becomes the documented legacy status and envelope, is counted both as a legacy
 // request and as an upstream SDRS call with the right code, and leaves the gateway healthy.
 // (test/upstream.test.ts covers the same faults on the action path.)
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FaultRule } from '../../src/emulator/index.ts';
-import { PROJECT, TOKEN, metricValue, startStack, type Stack } from '../helpers.ts';
+import { PROJECT, metricValue } from '../helpers.ts';
+import { useStack } from '../harness.ts';
 import { assertFault } from './support.ts';
 
 const TIMEOUT_MS = 100;
-let stack: Stack;
 let groupId: string;
 let pairId: string;
 
-before(async () => {
-  stack = await startStack({ config: { sdrsTimeoutMs: TIMEOUT_MS } });
-  const g = stack.emulator.seedGroup(PROJECT, { status: 'protected', pairs: 2 });
+const stack = useStack({ config: { sdrsTimeoutMs: TIMEOUT_MS } }, (h) => {
+  const g = h.emulator.seedGroup(PROJECT, { status: 'protected', pairs: 2 });
   groupId = g.id;
   pairId = g.pairIds[0]!;
 });
-after(() => stack.close());
 beforeEach(() => {
   stack.emulator.faults.clear();
   stack.emulator.clearRequests();
@@ -80,7 +78,7 @@ for (const route of ROUTES) {
         const upBefore = await metricValue(stack.metrics, 'evs_gateway_upstream_requests_total', { upstream: 'sdrs', operation: route.operation, code: c.upstreamCode });
         stack.emulator.faults.add({ times: 1, ...c.rule, method: 'GET', path: route.faultPath } as FaultRule);
 
-        const res = await stack.api.get(route.path()).set('X-Auth-Token', TOKEN).set('X-Request-Id', `fault-${route.action}`);
+        const res = await stack.client.get(route.path()).set('X-Request-Id', `fault-${route.action}`);
         assert.equal(res.status, c.status, JSON.stringify(res.body));
         assert.match(String(res.headers['content-type']), /^application\/json/);
         assertFault(res.body, c.status, c.message(route));
@@ -94,7 +92,7 @@ for (const route of ROUTES) {
 
         // Healthy afterwards: the same read succeeds and the gateway is ready.
         assert.equal(stack.emulator.faults.list().length, 0, 'the fault fired');
-        const ok = await stack.api.get(route.path()).set('X-Auth-Token', TOKEN);
+        const ok = await stack.client.get(route.path());
         assert.equal(ok.status, 200, JSON.stringify(ok.body));
         assert.equal((await stack.api.get('/readyz')).status, 200);
       });
@@ -105,14 +103,14 @@ for (const route of ROUTES) {
 describe('a fault on the second read of a route', () => {
   it('get_group: the pair listing fails while the group read succeeds -> 502, no half answer', async () => {
     stack.emulator.faults.add({ type: 'garbage', method: 'GET', path: '/replications$', times: 1 });
-    const res = await stack.api.get(ROUTES[0]!.path()).set('X-Auth-Token', TOKEN);
+    const res = await stack.client.get(ROUTES[0]!.path());
     assert.equal(res.status, 502);
     assertFault(res.body, 502, /unusable answer to list_replications/);
   });
 
   it('get_pair: the group lookup after the pair read hangs -> 504 naming get_server_group', async () => {
     stack.emulator.faults.add({ type: 'hang', method: 'GET', path: '/server-groups/[^/]+$', times: 1 });
-    const res = await stack.api.get(ROUTES[2]!.path()).set('X-Auth-Token', TOKEN);
+    const res = await stack.client.get(ROUTES[2]!.path());
     assert.equal(res.status, 504);
     assertFault(res.body, 504, /did not answer get_server_group in time/);
   });
@@ -120,7 +118,7 @@ describe('a fault on the second read of a route', () => {
   it('list_groups: a fault on a later page of SDRS paging is still a clean 502', async () => {
     // One page is 1000 items; a 200 whose array is missing is "an unusable answer".
     stack.emulator.faults.add({ type: 'status', status: 200, body: { count: 3 }, method: 'GET', path: '/replications$', times: 1 });
-    const res = await stack.api.get(ROUTES[1]!.path()).set('X-Auth-Token', TOKEN);
+    const res = await stack.client.get(ROUTES[1]!.path());
     assert.equal(res.status, 502);
     assertFault(res.body, 502, /unusable answer to list_replications: no replications array/);
   });

@@ -2,22 +2,19 @@
 // up to Node's header limit, duplicate X-Auth-Token, and CR/LF injection attempts (which Node's
 // client refuses to send, so they go over a raw socket). Never a 5xx, every error one fault key,
 // invalid input never reaches SDRS, nothing injected comes back as a header.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
-import { PROJECT, TOKEN, actionPath, rawRequest, startStack, type Stack } from '../helpers.ts';
+import { PROJECT, TOKEN, actionPath, rawRequest, type Stack } from '../helpers.ts';
+import { useStack } from '../harness.ts';
 import { assertFault, parseAnswer, rawExchange } from '../faults/support.ts';
 
 const SEED = 777_2026;
 const MISSING_GROUP = 'fuzz-headers-no-such-group';
 const BODY = '{"os-sync-replication-consistency-group": null}';
-let stack: Stack;
+const stack = useStack();
 
-before(async () => {
-  stack = await startStack();
-});
-after(() => stack.close());
 
 async function post(headers: Record<string, string>): Promise<{ status: number; body: unknown; headers: Record<string, string | string[] | undefined>; sdrs: ReturnType<Stack['sdrsRequests']> }> {
   stack.emulator.clearRequests();

@@ -89,7 +89,13 @@ describe('passthrough status labels are a closed set', () => {
     }
     const all = await stack.metrics.registry.getMetricsAsJSON();
     const codesOf = (name: string, filter: (l: Record<string, string | number>) => boolean): string[] =>
-      [...new Set((all.find((m) => m.name === name) as unknown as { values: { labels: Record<string, string | number> }[] }).values.filter((v) => filter(v.labels)).map((v) => String(v.labels.code)))].sort();
+      [
+        ...new Set(
+          (all.find((m) => m.name === name) as unknown as { values: { labels: Record<string, string | number> }[] }).values
+            .filter((v) => filter(v.labels))
+            .map((v) => String(v.labels.code)),
+        ),
+      ].sort();
     for (const [name, filter] of [['evs_gateway_upstream_requests_total', (l: Record<string, string | number>) => l.upstream === 'evs'], ['evs_gateway_requests_total', (l: Record<string, string | number>) => l.action === 'passthrough']] as const) {
       const codes = codesOf(name, filter);
       for (const want of ['2xx', '418', '5xx', 'other']) assert.ok(codes.includes(want), `${name} has ${want}: ${codes.join(',')}`);

@@ -1,4 +1,4 @@
-// The pure translation layer without sockets: the planner, the read mapping on the reference's
+// The pure translation layer without sockets: the planner, the read mapping on the documented
 // example objects, the list query, and the SDRS error mapping.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { GatewayError } from '../../src/errors.ts';
 
 const ids = createIdMapper();
 
-// sdrs-api.md 4.3, the documented pair example.
+// The documented pair example (docs/sdrs-notes.md §4.3).
 const SDRS_PAIR = {
   id: 'b93bc1c4-67ee-45a1-bc8a-d022fdd28811', name: 'test_sdrs_replication', description: 'test_description', replication_model: 'hypermetro', status: 'available',
   progress: 0, replication_status: 'active', attachment: [{ device: '/dev/vda', protected_instance: '8a7a6339-679b-452b-948c-144e0ef85d9c' }],
@@ -19,7 +19,7 @@ const SDRS_PAIR = {
   priority_station: 'source', fault_level: '0', created_at: '2018-05-04T03:43:24.108526', updated_at: '2018-05-04T03:44:28.322873',
   record_metadata: { multiattach: false, bootable: false, volume_size: 10, volume_type: 'SATA' },
 };
-// A group shaped as sdrs-api.md 3.3 documents it, with the group timestamp form of 1.6.
+// A group shaped as docs/sdrs-notes.md §3.3 documents it, with the group timestamp form of §1.6.
 const SDRS_GROUP = {
   id: 'c2aee29a-2959-4d01-9755-01cc76a4d17d', name: 'testname', description: 'description', status: 'protected', progress: 100,
   source_availability_zone: 'eu-de-01', target_availability_zone: 'eu-de-02', priority_station: 'source', domain_id: 'fb4bb8e3-a574-4437-a156-78c916aeea4d',
@@ -63,7 +63,7 @@ describe('the action table', () => {
   });
 });
 
-describe('reads on the reference examples', () => {
+describe('reads on the documented examples', () => {
   it('the SDRS example pair becomes a legacy pair with legacy types', () => {
     const p = toLegacyPair(SDRS_PAIR, SDRS_GROUP, ids);
     assert.deepEqual(p, {
@@ -129,7 +129,7 @@ describe('reads on the reference examples', () => {
     assert.equal(aggregateReplicationStatus([pair('available', 'active-stopped')]), 'active-stopped');
   });
 
-  it('maps the legacy status filter back to SDRS statuses (reference 11.3)', () => {
+  it('maps the legacy status filter back to SDRS statuses (docs/sdrs-notes.md §11.3)', () => {
     assert.deepEqual(sdrsStatusesForLegacyGroupStatus('available').sort(), ['available', 'error-starting', 'error-stopping', 'protected', 'reprotecting', 'starting', 'stopping']);
     assert.deepEqual(sdrsStatusesForLegacyGroupStatus('failovered').sort(), ['error-reprotecting', 'failed-over']);
     assert.deepEqual(sdrsStatusesForLegacyGroupStatus('updating'), []);
