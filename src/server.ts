@@ -12,6 +12,7 @@ import { createPassthrough } from './http/passthrough.ts';
 import { createRequestTracker } from './http/request-tracker.ts';
 import { createServerLifecycle } from './http/server-lifecycle.ts';
 import { loadIdMapFile, watchIdMapFile, type IdMapWatcher } from './id-map-file.ts';
+import { inboundAuthFor } from './inbound-auth-wiring.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { SdrsClient } from './sdrs/client.ts';
@@ -83,12 +84,14 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   const answerError = createErrorAnswerer(logger);
   let lifecycleReady = (): boolean => true;
   const app = createOpsApp({ metrics, isReady: () => lifecycleReady(), answerError });
-  const listener = createDispatcher({ handlers: createHandlers({ config, sdrs, metrics, idMap }), tracker, passthrough, ops: app, answerError });
+  const auth = inboundAuthFor(config, logger);
+  const listener = createDispatcher({ handlers: createHandlers({ config, sdrs, metrics, idMap }), tracker, passthrough, ops: app, answerError, inboundAuth: auth.inboundAuth });
   const lifecycle = createServerLifecycle(listener, tracker, { keepAliveTimeoutMs: config.keepAliveTimeoutMs, headersTimeoutMs: config.headersTimeoutMs });
   lifecycleReady = () => lifecycle.ready;
 
   const onClose = async (cut: boolean): Promise<void> => {
     watcher?.close();
+    auth.watcher?.close();
     passthrough?.close();
     // close() waits for SDRS requests still running; after the drain window nothing may wait.
     await (cut ? sdrs.destroy() : sdrs.close()).catch(() => undefined);
