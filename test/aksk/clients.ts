@@ -6,8 +6,8 @@ import { request as httpRequest } from 'node:http';
 import { formatSdkDate } from '../../src/auth/sdk-date.ts';
 import { signRequest } from '../../src/auth/signature.ts';
 
-export type ClientProfile = 'gophertelekomcloud' | 'huaweicloud-sdk-go-v3';
-export const PROFILES: readonly ClientProfile[] = ['gophertelekomcloud', 'huaweicloud-sdk-go-v3'];
+export type ClientProfile = 'gophertelekomcloud' | 'huaweicloud-sdk-go-v3' | 'huaweicloud-sdk-python-v3';
+export const PROFILES: readonly ClientProfile[] = ['gophertelekomcloud', 'huaweicloud-sdk-go-v3', 'huaweicloud-sdk-python-v3'];
 
 export interface SignedCall {
   method: string;
@@ -31,7 +31,8 @@ export interface Signed {
  * gophertelekomcloud (OTC Terraform provider): Credential form with empty region and service,
  * signs every header present (accept, content-type with a body, host, user-agent, x-sdk-date),
  * adds X-Project-Id after signing. huaweicloud-sdk-go-v3: Access form, signs user-agent,
- * x-project-id and x-sdk-date (neither host nor content-type).
+ * x-project-id and x-sdk-date (neither host nor content-type). huaweicloud-sdk-python-v3: Access
+ * form, signs every header it sends plus host, x-project-id included.
  */
 export function signAs(profile: ClientProfile, call: SignedCall): Signed {
   const url = new URL(call.url);
@@ -43,6 +44,13 @@ export function signAs(profile: ClientProfile, call: SignedCall): Signed {
     if (call.body !== undefined) sent['content-type'] = 'application/json';
     sent.host = url.host;
     sent['user-agent'] = 'terraform-provider-opentelekomcloud golangsdk/2.0.0';
+    sent['x-sdk-date'] = date;
+    signedNames = Object.keys(sent).sort();
+  } else if (profile === 'huaweicloud-sdk-python-v3') {
+    if (call.body !== undefined) sent['content-type'] = 'application/json';
+    sent.host = url.host;
+    sent['user-agent'] = 'huaweicloud-usdk-python/3.0';
+    sent['x-project-id'] = call.projectId;
     sent['x-sdk-date'] = date;
     signedNames = Object.keys(sent).sort();
   } else {
