@@ -227,3 +227,22 @@ describe('secrets', () => {
     for (const a of answers) assert.equal(a.headers.authorization, undefined);
   });
 });
+
+describe('AKSK_MAX_SKEW_MS', () => {
+  it('narrows the window: 2 minutes off passes the default, not a 1-minute window', async () => {
+    const narrowKeys = join(dir, 'narrow.yaml');
+    writeFileSync(narrowKeys, keyTable());
+    const narrow = await startStack({ emulator: { accessKeys: [{ access_key: AK, secret_key: SK }] }, config: { accessKeysFile: narrowKeys, akskMaxSkewMs: 60_000 } });
+    try {
+      const path = `/v2/${PROJECT}/os-vendor-replications`;
+      const signed = signAs('huaweicloud-sdk-go-v3', { method: 'GET', url: `${narrow.url}${path}`, ak: AK, sk: SK, projectId: PROJECT, now: Date.now() - 2 * 60_000 });
+      const a = await send(`${narrow.url}${path}`, { headers: signed.headers });
+      assert.equal(a.status, 401);
+      assert.match(fault(a)!.message, /at most 1 minutes are allowed/);
+      const b = await send(`${stack.url}${path}`, { headers: signAs('huaweicloud-sdk-go-v3', { method: 'GET', url: `${stack.url}${path}`, ak: AK, sk: SK, projectId: PROJECT, now: Date.now() - 2 * 60_000 }).headers });
+      assert.equal(b.status, 200, b.text);
+    } finally {
+      await narrow.close();
+    }
+  });
+});
