@@ -7,6 +7,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import configSchema from '../schemas/config.schema.json' with { type: 'json' };
+import { parseTrustedClients } from './auth/trusted-clients.ts';
 import { WAIT_NAMES, type WaitName } from './translate/writes.ts';
 import { parseTrustedProxies } from './trusted-proxies.ts';
 
@@ -47,6 +48,17 @@ export interface Config {
   sdrsMaxQueue: number;
   /** Comma list of addresses/CIDR ranges whose forwarding headers are kept (src/trusted-proxies.ts). */
   trustedProxies: string;
+  /** AK/SK (docs/aksk.md): how inbound requests authenticate. */
+  inboundAuth: 'verify' | 'trust-local';
+  /** CIDR list, parsed with parseTrustedClients (src/auth/trusted-clients.ts). */
+  trustedClients: string;
+  accessKeysFile: string | undefined;
+  accessKeysReloadIntervalMs: number;
+  akskMaxSkewMs: number;
+  /** trust-local: the gateway's own key. Secrets: never logged. */
+  sdrsAccessKey: string | undefined;
+  sdrsSecretKey: string | undefined;
+  sdrsSecurityToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -157,8 +169,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: s.MAX_CONNECTIONS,
     sdrsMaxQueue: s.SDRS_MAX_QUEUE,
     trustedProxies: s.TRUSTED_PROXIES,
+    inboundAuth: s.INBOUND_AUTH,
+    trustedClients: s.TRUSTED_CLIENTS,
+    accessKeysFile: s.ACCESS_KEYS_FILE,
+    accessKeysReloadIntervalMs: s.ACCESS_KEYS_RELOAD_INTERVAL_MS,
+    akskMaxSkewMs: s.AKSK_MAX_SKEW_MS,
+    sdrsAccessKey: s.SDRS_ACCESS_KEY,
+    sdrsSecretKey: s.SDRS_SECRET_KEY,
+    sdrsSecurityToken: s.SDRS_SECURITY_TOKEN,
   };
   checkHardeningSettings(config);
+  checkAkskSettings(config);
   if (config.headersTimeoutMs <= config.keepAliveTimeoutMs) {
     throw new ConfigError(`invalid configuration: HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must be greater than KEEP_ALIVE_TIMEOUT_MS (${config.keepAliveTimeoutMs})`);
   }
@@ -181,6 +202,29 @@ function checkHardeningSettings(config: Config): void {
     parseTrustedProxies(config.trustedProxies);
   } catch (err) {
     throw new ConfigError(`invalid configuration: TRUSTED_PROXIES: ${(err as Error).message}`);
+  }
+}
+
+// OTC access keys are 20 letters and digits; the gateway accepts the identifier charset it logs.
+const ACCESS_KEY_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The AK/SK settings hang together; messages name settings and never repeat a key's value. */
+function checkAkskSettings(config: Config): void {
+  try {
+    parseTrustedClients(config.trustedClients);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: TRUSTED_CLIENTS: ${(err as Error).message}`);
+  }
+  if (config.sdrsAccessKey !== undefined && !ACCESS_KEY_ID.test(config.sdrsAccessKey)) {
+    throw new ConfigError("invalid configuration: SDRS_ACCESS_KEY must be an access key id (1-128 of A-Z a-z 0-9 . _ -); is a secret key in it?");
+  }
+  if (config.sdrsSecretKey !== undefined && config.sdrsSecretKey !== config.sdrsSecretKey.trim()) {
+    throw new ConfigError('invalid configuration: SDRS_SECRET_KEY has leading or trailing whitespace');
+  }
+  if (config.inboundAuth !== 'trust-local') return;
+  const missing = ['SDRS_ACCESS_KEY', 'SDRS_SECRET_KEY'].filter((_, i) => [config.sdrsAccessKey, config.sdrsSecretKey][i] === undefined);
+  if (missing.length) {
+    throw new ConfigError(`invalid configuration: ${missing.join(' and ')} must be set with INBOUND_AUTH=trust-local: every upstream call is signed with the gateway's own key`);
   }
 }
 

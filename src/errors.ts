@@ -76,6 +76,7 @@ export const ERRORS = {
   body_hash_mismatch: { status: 401, message: 'X-Sdk-Content-Sha256 does not match the SHA-256 of the body received (was the body changed in transit?).' },
   signature_mismatch: { status: 401, message: "The request signature does not match for access key %s: the gateway signed the method, path, query, the headers %s and the body as received. Check the secret key, and that the client signs the address it sends to (the gateway's, not the cloud's)." },
   project_forbidden: { status: 403, message: 'Access key %s may not act on project %s: its entry in ACCESS_KEYS_FILE lists other projects.' },
+  untrusted_client: { status: 401, message: 'INBOUND_AUTH is trust-local and this client address is not in TRUSTED_CLIENTS: the gateway accepts requests only from its trusted clients (for example the app in the same pod).' },
   bad_media_type: { status: 415, validation: true, message: 'Unsupported Content-Type %s: the legacy API accepts application/json only.' },
   body_too_large: { status: 413, validation: true, message: 'Request body%s exceeds the limit of %s bytes.', headers: { Connection: 'close' } },
   malformed_json: { status: 400, validation: true, message: 'Malformed request body: %s.' },

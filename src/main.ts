@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // CLI: `serve` (default), `check`, `emulator`, `translate`. Signals and graceful shutdown live here.
 import { parseArgs } from 'node:util';
+import { demoSignedCurl, writeDemoKeyFile, type DemoKey } from './cli/demo-aksk.ts';
 import { ConfigError, loadConfig, settingGiven, type Config } from './config.ts';
 import { createLogger } from './observability/logger.ts';
 import { createGateway } from './server.ts';
@@ -62,16 +63,24 @@ async function serve(argv: string[]): Promise<void> {
   await checkStartup(config, { demo: values.demo });
   const logger = createLogger(config.logLevel);
   let stopEmulator: (() => Promise<void>) | undefined;
-  let demo: { projectId: string; groupId: string } | undefined;
+  let demo: { projectId: string; groupId: string; key: DemoKey } | undefined;
+  let removeDemoKeys: (() => void) | undefined;
 
   if (!config.sdrsEndpoint) {
     const { createEmulator } = await import('./emulator/index.ts');
     const emulator = createEmulator({ jobDelayMs: config.emulatorJobDelayMs });
     const url = await emulator.listen(0, '127.0.0.1');
     const seeded = emulator.seedDemo(config.demoProjectId);
-    demo = { projectId: config.demoProjectId, groupId: seeded.id };
+    const key = { accessKey: seeded.credentials.accessKey, secretKey: seeded.credentials.secretKey, projectId: config.demoProjectId };
+    demo = { projectId: config.demoProjectId, groupId: seeded.id, key };
     stopEmulator = () => emulator.close();
     config = { ...config, sdrsEndpoint: url };
+    if (config.inboundAuth === 'verify' && !config.accessKeysFile) {
+      // The gateway verifies the demo key's signatures like any other key's.
+      const keyFile = writeDemoKeyFile(demo.key);
+      removeDemoKeys = keyFile.remove;
+      config = { ...config, accessKeysFile: keyFile.path };
+    }
     logger.warn({ emulator: url, projectId: demo.projectId, groupId: demo.groupId }, 'DEMO MODE: SDRS_ENDPOINT is not set, talking to the embedded SDRS emulator; nothing reaches a real cloud');
   }
 
@@ -87,6 +96,9 @@ async function serve(argv: string[]): Promise<void> {
       `\nDemo mode: the gateway on ${url} talks to an embedded SDRS emulator.\nTry it (any token works in demo mode):\n\n` +
         `  curl -i -X POST -H 'X-Auth-Token: demo' -H 'Content-Type: application/json' \\\n       -d '{"os-sync-replication-consistency-group": null}' \\\n       ${base}/action\n\n` +
         `  curl -s -H 'X-Auth-Token: demo' ${base}\n\n` +
+        `The same read signed with the demo access key (AK/SK, valid for 15 minutes; make a fresh one with\n` +
+        `node src/main.ts sign --ak ${demo.key.accessKey} --sk ${demo.key.secretKey} GET ${base}):\n\n` +
+        `  ${demoSignedCurl(demo.key, base).replaceAll('\n', '\n  ')}\n\n` +
         `  curl -s ${url}/metrics | grep evs_gateway_requests_total\n\n`,
     );
   }
@@ -103,6 +115,7 @@ async function serve(argv: string[]): Promise<void> {
       .stop()
       .then(() => stopEmulator?.())
       .then(() => {
+        removeDemoKeys?.();
         logger.info('shutdown complete');
         logger.flush?.();
         process.exit(0);

@@ -12,6 +12,7 @@ import { createPassthrough } from './http/passthrough.ts';
 import { createRequestTracker } from './http/request-tracker.ts';
 import { createServerLifecycle } from './http/server-lifecycle.ts';
 import { loadIdMapFile, watchIdMapFile, type IdMapWatcher } from './id-map-file.ts';
+import { inboundAuthFor } from './inbound-auth-wiring.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { SdrsClient } from './sdrs/client.ts';
@@ -99,8 +100,9 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   const answerError = createErrorAnswerer(logger);
   let lifecycleReady = (): boolean => true;
   const app = createOpsApp({ metrics, isReady: () => lifecycleReady(), answerError });
+  const auth = inboundAuthFor(config, logger);
   const handlers = createHandlers({ config, sdrs: readCache.writes, readSdrs: readCache.reads, metrics, idMap });
-  const listener = createDispatcher({ handlers, tracker, passthrough, ops: app, answerError });
+  const listener = createDispatcher({ handlers, tracker, passthrough, ops: app, answerError, inboundAuth: auth.inboundAuth });
   const lifecycle = createServerLifecycle(listener, tracker, {
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     headersTimeoutMs: config.headersTimeoutMs,
@@ -111,6 +113,7 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
 
   const onClose = async (cut: boolean): Promise<void> => {
     watcher?.close();
+    auth.watcher?.close();
     passthrough?.close();
     // close() waits for SDRS requests still running; after the drain window nothing may wait.
     await (cut ? sdrs.destroy() : sdrs.close()).catch(() => undefined);

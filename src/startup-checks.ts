@@ -5,6 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
+import { loadKeyFile } from './auth/key-file.ts';
 import { ConfigError, type Config } from './config.ts';
 import { loadIdMapFile } from './id-map-file.ts';
 import { createIdMapper } from './translate/id-map.ts';
@@ -46,6 +47,16 @@ export function checkIdMapFile(path: string): number {
   }
 }
 
+/** Throws unless the key table loads as the gateway would load it (messages never carry a key). Returns its key count. */
+export function checkAccessKeysFile(path: string): number {
+  readSettingFile('ACCESS_KEYS_FILE', path);
+  try {
+    return loadKeyFile(path).size;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
 export async function checkHost(host: string): Promise<void> {
   try {
     await lookup(host);
@@ -66,6 +77,8 @@ export async function checkStartup(config: Config, opts: { demo: boolean }): Pro
   if (config.sdrsCaFile) parts.push(`SDRS_CA_FILE ${checkCaFile('SDRS_CA_FILE', config.sdrsCaFile)} certificate(s)`);
   if (config.evsCaFile) parts.push(`EVS_CA_FILE ${checkCaFile('EVS_CA_FILE', config.evsCaFile)} certificate(s)`);
   if (config.idMapFile) parts.push(`ID_MAP_FILE ${checkIdMapFile(config.idMapFile)} entries`);
+  if (config.accessKeysFile && config.inboundAuth === 'verify') parts.push(`ACCESS_KEYS_FILE ${checkAccessKeysFile(config.accessKeysFile)} keys`);
+  if (config.inboundAuth === 'trust-local') parts.push(`INBOUND_AUTH trust-local (${config.trustedClients})`);
   await checkHost(config.host);
   parts.push(`listen ${config.host}:${config.port}`);
   return parts.join(', ');

@@ -103,7 +103,7 @@ function fakeTransport(answer: (req: SdrsRequest, ctx: CallContext) => Promise<u
   };
   return { transport, calls };
 }
-const ctx = (token: string): CallContext => ({ token, requestId: 'r' });
+const ctx = (token: string): CallContext => ({ auth: { kind: 'token', token }, requestId: 'r' });
 const GET_GROUP: SdrsRequest = { method: 'GET', path: '/server-groups/g1', operation: 'get_server_group' };
 
 describe('read-cache rules, without sockets', () => {

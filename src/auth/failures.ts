@@ -6,7 +6,7 @@ import { ERRORS, GatewayError, formatMessage } from '../errors.ts';
 
 export const AUTH_FAILURE_CODES = [
   'malformed_authorization', 'unsupported_algorithm', 'date_unsigned', 'date_malformed', 'date_skew', 'scope_mismatch',
-  'unknown_key', 'signed_header_missing', 'payload_unsigned', 'body_hash_mismatch', 'signature_mismatch', 'project_forbidden',
+  'unknown_key', 'signed_header_missing', 'payload_unsigned', 'body_hash_mismatch', 'signature_mismatch', 'project_forbidden', 'untrusted_client',
 ] as const satisfies readonly (keyof typeof ERRORS)[];
 
 export type AuthFailureCode = (typeof AUTH_FAILURE_CODES)[number];

@@ -33,15 +33,39 @@ function checkContentEncoding(req: IncomingMessage): void {
 // A UTF-8 byte order mark is dropped (ignoreBOM false), as RFC 8259 section 8.1 allows a parser to.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** `expected` says what the body should be, for the message about an empty one. */
-export async function readJsonBody(req: IncomingMessage, maxBytes: number, expected = 'a JSON object with exactly one action key'): Promise<unknown> {
-  checkMediaType(req);
-  checkContentEncoding(req);
+// A body already read off the socket (an AK/SK signature covers it, so it is read before the
+// signature is checked): rides on the request so the handler reads the same bytes.
+const BUFFERED = Symbol('evs-sdrs-gateway.buffered-body');
+type WithBody = IncomingMessage & { [BUFFERED]?: Buffer };
+
+export function bufferedBody(req: IncomingMessage): Buffer | undefined {
+  return (req as WithBody)[BUFFERED];
+}
+
+/** Reads the whole body (legacy 413 above `maxBytes`) and keeps it on the request for readJsonBody. */
+export async function bufferRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const kept = bufferedBody(req);
+  if (kept) return kept;
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
     throw E.body_too_large(` of ${Number(declared)} bytes`, maxBytes);
   }
   const { chunks, size } = await collect(req, maxBytes);
+  const body = Buffer.concat(chunks, size);
+  (req as WithBody)[BUFFERED] = body;
+  return body;
+}
+
+/** `expected` says what the body should be, for the message about an empty one. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number, expected = 'a JSON object with exactly one action key'): Promise<unknown> {
+  checkMediaType(req);
+  checkContentEncoding(req);
+  const kept = bufferedBody(req);
+  const declared = req.headers['content-length'];
+  if (!kept && declared !== undefined && Number(declared) > maxBytes) {
+    throw E.body_too_large(` of ${Number(declared)} bytes`, maxBytes);
+  }
+  const { chunks, size } = kept ? { chunks: [kept], size: kept.length } : await collect(req, maxBytes);
   if (size === 0) throw E.malformed_json(`the body is empty; expected ${expected}`);
   let text: string;
   try {

@@ -1,8 +1,10 @@
 // The prologue every translated handler shares: the ids from the path (400), the caller's
-// credential (401), in that order, and the SDRS call context built from them.
+// credential (401; for an AK/SK or trust-local request, already settled by src/http/inbound-auth.ts,
+// the project it may act on: 403), in that order, and the SDRS call context built from them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CallContext } from '../sdrs/types.ts';
+import type { CallContext, SdrsAuth } from '../sdrs/types.ts';
 import { clientGoneSignal } from './client-gone.ts';
+import { requestCredential, scopeCredential } from './inbound-auth.ts';
 import { authToken, pathId, requestState, type RequestState, type RouteParams } from './request.ts';
 
 export interface LegacyCall {
@@ -23,7 +25,15 @@ export function beginLegacyCall(req: IncomingMessage, res: ServerResponse, param
   state.projectId = projectId;
   const resourceId = resource ? pathId(params[resource], resource) : '';
   if (resource === 'replication_consistency_group_id') state.groupId = resourceId;
-  const token = authToken(req);
-  state.token = token;
-  return { state, projectId, resourceId, ctx: { token, requestId: state.requestId, signal: clientGoneSignal(req, res) } };
+  const credential = requestCredential(res);
+  let auth: SdrsAuth;
+  if (credential) {
+    scopeCredential(credential, projectId);
+    auth = { kind: 'aksk', key: credential.key };
+  } else {
+    const token = authToken(req);
+    state.token = token;
+    auth = { kind: 'token', token };
+  }
+  return { state, projectId, resourceId, ctx: { auth, requestId: state.requestId, signal: clientGoneSignal(req, res) } };
 }

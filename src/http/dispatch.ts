@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { E } from '../errors.ts';
 import type { ErrorAnswerer } from './answer-error.ts';
+import { projectOfPath, requestCredential, scopeCredential, type AuthTarget, type InboundAuth } from './inbound-auth.ts';
 import type { Passthrough } from './passthrough.ts';
 import type { LegacyHandler } from './request.ts';
 import type { RequestTracker } from './request-tracker.ts';
@@ -21,6 +22,8 @@ export interface DispatchDeps {
   /** The operational endpoints' Express app. */
   ops: (req: IncomingMessage, res: ServerResponse) => void;
   answerError: ErrorAnswerer;
+  /** Verifies AK/SK signatures or enforces trust-local before a handler or the passthrough runs; unset: token only. */
+  inboundAuth?: InboundAuth | undefined;
 }
 
 const NO_PASSTHROUGH = ', and passthrough to EVS is not configured (set EVS_ENDPOINT to forward other EVS requests)';
@@ -40,6 +43,24 @@ function originForm(url: string): string {
   }
 }
 
+/**
+ * Runs `next` once the request's credential is settled (at once for a token request, the fast
+ * path); a refused credential is answered instead.
+ */
+function afterAuth(deps: DispatchDeps, req: IncomingMessage, res: ServerResponse, url: string, target: AuthTarget, next: () => Promise<void>): void {
+  const pending = deps.inboundAuth?.authenticate(req, res, url, target);
+  (pending ? pending.then(next) : next()).catch((err: unknown) => deps.answerError(err, req, res));
+}
+
+/** A re-signed passthrough is scoped to the project of its path (X-Project-Id), which the key must be allowed. */
+function scopePassthrough(req: IncomingMessage, res: ServerResponse, path: string): void {
+  const credential = requestCredential(res);
+  if (!credential) return;
+  const given = req.headers['x-project-id'];
+  const project = projectOfPath(path) ?? (typeof given === 'string' && given !== '' ? given : undefined);
+  if (project !== undefined) scopeCredential(credential, project);
+}
+
 export function createDispatcher(deps: DispatchDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { handlers, tracker, passthrough, ops, answerError } = deps;
   return (req, res) => {
@@ -52,7 +73,7 @@ export function createDispatcher(deps: DispatchDeps): (req: IncomingMessage, res
       case 'route': {
         const route = resolution.route;
         tracker.begin(req, res, route.name === 'action' ? 'unknown' : route.name);
-        handlers[route.name](req, res, resolution.params, query).catch((err: unknown) => answerError(err, req, res));
+        afterAuth(deps, req, res, url, 'route', () => handlers[route.name](req, res, resolution.params, query));
         return;
       }
       case 'refused':
@@ -71,10 +92,13 @@ export function createDispatcher(deps: DispatchDeps): (req: IncomingMessage, res
         }
         // EVS gets the path the gateway decided on (dot segments and slash runs resolved), so it
         // cannot read a different resource out of the same request.
-        req.url = q < 0 ? resolution.path : `${resolution.path}?${query}`;
-        // Fire-and-forget on purpose: http-proxy-middleware's handler catches its own failures and
-        // hands them to the callback, so the promise it returns never rejects.
-        void passthrough.handler(req, res, (err?: unknown) => answerError(err ?? E.no_route(''), req, res));
+        afterAuth(deps, req, res, url, 'passthrough', async () => {
+          scopePassthrough(req, res, resolution.path);
+          req.url = q < 0 ? resolution.path : `${resolution.path}?${query}`;
+          // http-proxy-middleware's handler catches its own failures and hands them to the
+          // callback, so the promise it returns never rejects.
+          await passthrough.handler(req, res, (err?: unknown) => answerError(err ?? E.no_route(''), req, res));
+        });
     }
   };
 }

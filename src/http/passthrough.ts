@@ -4,15 +4,20 @@
 // EVS faults become legacy envelopes: refused/reset 503, no answer in EVS_TIMEOUT_MS 504, a broken
 // answer 502. The destination is always the configured endpoint: the target is fixed, Host is
 // rewritten to it (changeOrigin), and absolute-form request targets are reduced to their path
-// before routing (see server.ts).
+// before routing (see server.ts). An AK/SK-signed or trust-local request is re-signed for EVS
+// (the client's signature covered the gateway's host, not EVS's): its body was read whole before
+// verification, so it is written here and the signature covers exactly those bytes.
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { createProxyMiddleware } from 'http-proxy-middleware';
+import { INBOUND_SIGNATURE_HEADERS, signOutboundRequest } from '../auth/outbound.ts';
 import { E, type GatewayError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { caWithExtra, classifyTransportCode } from '../transport.ts';
 import { parseTrustedProxies } from '../trusted-proxies.ts';
 import { forwardedHeaders } from './forwarded.ts';
+import { bufferedBody } from './body.ts';
+import { requestCredential } from './inbound-auth.ts';
 import { requestState } from './request.ts';
 import { sendLegacyError } from './respond.ts';
 
@@ -46,6 +51,29 @@ function stripHopByHop(connection: string | string[] | undefined, remove: (name:
 // What a Connection header may not remove: Host (`Connection: Host` sent EVS a request without
 // one) and the message framing. The headers the gateway adds are set after the strip anyway.
 const NOT_HOP_BY_HOP: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding']);
+/**
+ * Replaces the client's credential with a fresh signature of the request as EVS receives it (its
+ * host, the path and query as forwarded, the body bytes read for verification) and writes that
+ * body; the proxy's pipe of the already-read request then only ends the upstream request.
+ */
+function resign(proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse, protocol: string): void {
+  const credential = requestCredential(res);
+  if (!credential) return;
+  const body = bufferedBody(req) ?? Buffer.alloc(0);
+  for (const name of INBOUND_SIGNATURE_HEADERS) proxyReq.removeHeader(name);
+  proxyReq.removeHeader('x-auth-token');
+  proxyReq.removeHeader('transfer-encoding');
+  if (body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) proxyReq.setHeader('content-length', body.length);
+  const host = String(proxyReq.getHeader('host'));
+  const contentType = proxyReq.getHeader('content-type');
+  const signed = signOutboundRequest(
+    { method: proxyReq.method, url: `${protocol}//${host}${proxyReq.path}`, headers: { host, 'content-type': contentType === undefined ? undefined : String(contentType) }, body },
+    credential.key,
+    credential.projectId === undefined ? {} : { projectId: credential.projectId },
+  );
+  for (const [name, value] of Object.entries(signed)) proxyReq.setHeader(name, value);
+  if (body.length > 0) proxyReq.write(body);
+}
 
 interface ProxyTiming {
   started: number;
@@ -101,6 +129,7 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
         const state = requestState(res);
         if (state) proxyReq.setHeader('x-request-id', state.requestId);
         for (const [name, value] of Object.entries(forwardedHeaders(req, trusted))) proxyReq.setHeader(name, value);
+        resign(proxyReq, req, res, target.protocol);
         const timing: ProxyTiming = { started: performance.now(), timedOut: false };
         timing.timer = setTimeout(() => {
           timing.timedOut = true;
@@ -148,6 +177,9 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
     const state = requestState(res);
     state.action = 'passthrough';
     state.outcome = 'passthrough';
+    // The proxy skips its request hook (where re-signing happens) when Expect is set; a re-signed
+    // body is already read, so there is nothing to wait for a 100 Continue for.
+    if (requestCredential(res)) delete req.headers.expect;
     return proxy(req, res, next);
   };
   return { handler, close: () => agent.destroy() };

@@ -46,7 +46,10 @@ export function createRequestTracker(deps: { logger: Logger; metrics: Metrics })
     // 499: the client went away before the answer was complete (nginx's convention).
     const code = res.writableFinished ? res.statusCode : 499;
     metrics.observeRequest(state.action, code, seconds, clientFamily(req.headers['user-agent']));
-    if (state.errorCode) metrics.countValidationFailure(state.action, state.errorCode);
+    if (state.errorCode) {
+      metrics.countValidationFailure(state.action, state.errorCode);
+      metrics.countAuthFailure(state.errorCode);
+    }
     if (inFlight === 0) for (const resolve of idle) resolve();
     // Both lines are info: below that level (LOG_LEVEL=warn) their objects are not even built.
     if (!logger.isLevelEnabled('info')) return;
@@ -108,6 +111,8 @@ function accessLine(req: IncomingMessage, state: RequestState, status: number, s
     jobIds: state.jobIds.length ? state.jobIds : undefined,
     outcome: state.outcome,
     reason: state.errorCode,
+    auth: state.authMethod,
+    accessKey: state.accessKey,
   };
 }
 
@@ -126,6 +131,8 @@ function auditLine(req: IncomingMessage, state: RequestState, status: number): R
     forwardedFor: capHeader(req.headers['x-forwarded-for']),
     userAgent: capHeader(req.headers['user-agent']),
     jobIds: state.jobIds,
+    auth: state.authMethod,
+    accessKey: state.accessKey,
     status,
     outcome: state.outcome ?? (status < 400 ? 'ok' : 'error'),
     reason: state.errorCode,

@@ -19,6 +19,10 @@ export interface RequestState {
   outcome?: string;
   errorCode?: ErrorCode;
   token?: string;
+  /** How the caller authenticated (access log): a token, a verified AK/SK signature, or trust-local. */
+  authMethod?: 'token' | 'aksk' | 'trust-local';
+  /** The access key id of an AK/SK or trust-local request: an identifier, never the secret key. */
+  accessKey?: string;
 }
 
 /** Path parameters of a legacy route, as matched by src/http/router.ts. */

@@ -2,6 +2,7 @@
 // SDRS operation names, HTTP status codes we produce): never an id, a path or free text.
 import { STATUS_CODES } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AUTH_FAILURE_CODES } from '../auth/failures.ts';
 import { VALIDATION_CODES, type ErrorCode } from '../errors.ts';
 import { ROUTE_NAMES, type RouteName } from '../http/route-table.ts';
 import { ACTION_NAMES, type ActionName } from '../translate/actions.ts';
@@ -20,6 +21,8 @@ export const METRIC_ACTIONS: readonly MetricAction[] = [...ACTION_NAMES, ...ROUT
 /** Values of the `reason` label of validation failures: the catalogue's validation errors. */
 export const VALIDATION_REASONS: readonly ErrorCode[] = VALIDATION_CODES;
 const VALIDATION_REASON_SET: ReadonlySet<string> = new Set(VALIDATION_CODES);
+/** Values of the `reason` label of auth failures: the AK/SK and trust-local refusals (src/auth/failures.ts). */
+const AUTH_FAILURE_SET: ReadonlySet<string> = new Set(AUTH_FAILURE_CODES);
 
 /** SDRS operations that start jobs. */
 export const JOB_OPERATIONS = ['start_server_group', 'stop_server_group', 'failover_server_group', 'reverse_server_group', 'extend_replication', 'delete_replication', 'delete_server_group'] as const;
@@ -56,6 +59,8 @@ export interface Metrics {
   countIdMapReload(outcome: 'success' | 'failure'): void;
   /** One legacy read's SDRS call: served from the read cache, joined one in flight, or made. */
   countReadCache(result: ReadCacheResult): void;
+  /** Counts a refusal when `code` is an auth failure (AUTH_FAILURE_CODES); other codes are ignored. */
+  countAuthFailure(code: ErrorCode): void;
   readonly inFlight: Gauge;
 }
 
@@ -71,6 +76,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const validationFailures = new Counter({ name: 'evs_gateway_validation_failures_total', help: 'Legacy requests refused before any upstream call, by action and reason.', labelNames: ['action', 'reason'], registers: [registry] });
   const idMapReloads = new Counter({ name: 'evs_gateway_id_map_reloads_total', help: 'Reloads of ID_MAP_FILE, by outcome (a failed reload keeps the last good mapping).', labelNames: ['outcome'], registers: [registry] });
   const readCache = new Counter({ name: 'evs_gateway_sdrs_read_cache_total', help: 'SDRS reads wanted by legacy reads, by result: hit (served from the read cache), coalesced (joined an identical call in flight), miss (called SDRS).', labelNames: ['result'], registers: [registry] });
+  const authFailures = new Counter({ name: 'evs_gateway_auth_failures_total', help: 'AK/SK-signed or trust-local requests refused before any upstream call, by reason.', labelNames: ['reason'], registers: [registry] });
   const inFlight = new Gauge({ name: 'evs_gateway_in_flight_requests', help: 'Legacy API requests currently being handled.', registers: [registry] });
   const buildInfo = new Gauge({ name: 'evs_gateway_build_info', help: 'Always 1; the labels say which gateway version runs on which Node.js.', labelNames: ['version', 'node'], registers: [registry] });
   buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
@@ -81,6 +87,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   for (const outcome of ['success', 'failure']) idMapReloads.inc({ outcome }, 0);
   for (const result of READ_CACHE_RESULTS) readCache.inc({ result }, 0);
   const readCacheChildren = new Map(READ_CACHE_RESULTS.map((r) => [r, readCache.labels(r)]));
+  for (const reason of AUTH_FAILURE_CODES) authFailures.inc({ reason }, 0);
 
   // Children are cached so the hot path does not build a label object per request.
   const requestChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
@@ -123,6 +130,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     },
     countReadCache(result) {
       readCacheChildren.get(result)?.inc();
+    },
+    countAuthFailure(code) {
+      if (AUTH_FAILURE_SET.has(code)) authFailures.labels(code).inc();
     },
   };
 }

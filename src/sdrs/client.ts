@@ -3,6 +3,7 @@
 // the caller's X-Auth-Token untouched and never logs it.
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { signOutboundRequest } from '../auth/outbound.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { caWithExtra, classifyTransportCode, transportCode } from '../transport.ts';
 import { parseSdrsErrorBody } from './envelope.ts';
@@ -32,6 +33,7 @@ const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 export class SdrsClient implements SdrsTransport {
   readonly #pool: Pool;
   readonly #basePath: string;
+  readonly #origin: string;
   readonly #opts: SdrsClientOptions;
   /** Calls dispatched and not finished: beyond `connections` they wait in the pool's queue. */
   #active = 0;
@@ -41,6 +43,7 @@ export class SdrsClient implements SdrsTransport {
     const url = new URL(opts.endpoint);
     // Keep a path prefix (an SDRS endpoint behind a path-routing proxy), without a trailing slash.
     this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#origin = url.origin;
     this.#pool = new Pool(url.origin, {
       connections: opts.connections,
       keepAliveTimeout: 30_000,
@@ -88,7 +91,6 @@ export class SdrsClient implements SdrsTransport {
     const path = `${this.#basePath}/v1/${encodeURIComponent(projectId)}${req.path}${req.query ? `?${req.query}` : ''}`;
     const headers: Record<string, string> = {
       accept: 'application/json',
-      'x-auth-token': ctx.token,
       'x-request-id': ctx.requestId,
       'user-agent': this.#opts.userAgent,
     };
@@ -97,6 +99,7 @@ export class SdrsClient implements SdrsTransport {
       payload = JSON.stringify(req.body);
       headers['content-type'] = 'application/json';
     }
+    this.#authenticate(headers, ctx, projectId, req.method, path, payload);
     const exchange = new Exchange(MAX_RESPONSE_BYTES, this.#opts.timeoutMs, ctx.signal, req.method === 'GET', req.operation);
     let metricCode: string;
     try {
@@ -107,7 +110,7 @@ export class SdrsClient implements SdrsTransport {
       } catch (err) {
         throw err instanceof SdrsCancelledError ? err : transportFailure(req.operation, err, exchange.gotHeaders, this.#opts.timeoutMs);
       }
-      const body = interpret<T>(req.operation, answer, ctx.token);
+      const body = interpret<T>(req.operation, answer, secretOf(ctx));
       metricCode = String(answer.statusCode);
       return body;
     } catch (err) {
@@ -119,6 +122,20 @@ export class SdrsClient implements SdrsTransport {
     }
   }
 
+  /**
+   * The credential step: the caller's token as X-Auth-Token, or a fresh AK/SK signature over this
+   * very request (each call and each retry is signed anew: X-Sdk-Date must be current), with
+   * X-Project-Id as OTC clients send it. `path` is the request target as dispatched.
+   */
+  #authenticate(headers: Record<string, string>, ctx: CallContext, projectId: string, method: string, path: string, payload: string | undefined): void {
+    if (ctx.auth.kind === 'token') {
+      headers['x-auth-token'] = ctx.auth.token;
+      return;
+    }
+    const signed = signOutboundRequest({ method, url: `${this.#origin}${path}`, headers, body: payload ?? '' }, ctx.auth.key, { projectId });
+    for (const [name, value] of Object.entries(signed)) headers[name.toLowerCase()] = value;
+  }
+
   async close(): Promise<void> {
     await this.#pool.close();
   }
@@ -126,6 +143,11 @@ export class SdrsClient implements SdrsTransport {
   async destroy(): Promise<void> {
     await this.#pool.destroy();
   }
+}
+
+/** The caller's secret an SDRS error text must not echo: the token, or the security token of a key. */
+function secretOf(ctx: CallContext): string {
+  return ctx.auth.kind === 'token' ? ctx.auth.token : (ctx.auth.key.securityToken ?? '');
 }
 
 /** The parsed body of a usable 2xx answer; an SdrsError for anything else. */

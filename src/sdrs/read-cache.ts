@@ -67,8 +67,10 @@ function isPlainRead(req: SdrsRequest): boolean {
   return req.method === 'GET' && (req.path.startsWith('/server-groups') || req.path.startsWith('/replications'));
 }
 
+/** Who SDRS sees: the token, or the access key a signature was made with (verified, or the gateway's own in trust-local). */
 function credentialOf(ctx: CallContext): string {
-  return createHash('sha256').update(ctx.token).digest('base64url');
+  const identity = ctx.auth.kind === 'token' ? `token:${ctx.auth.token}` : `aksk:${ctx.auth.key.accessKey}`;
+  return createHash('sha256').update(identity).digest('base64url');
 }
 
 /** A Map with a size bound: inserting over it drops the oldest entries. */

@@ -2,9 +2,20 @@
 // (src/sdrs/client.ts) implements SdrsTransport over HTTP; the translate CLI's dry run implements
 // it by recording (src/cli/recording-transport.ts), so both run the very same handlers.
 
+/** An access key the SDRS client signs each call with (AK/SK, docs/aksk.md "Outbound signing"). */
+export interface SdrsAccessKey {
+  accessKey: string;
+  secretKey: string;
+  /** The securitytoken of temporary credentials, sent as X-Security-Token. */
+  securityToken?: string;
+}
+
+/** How a call to SDRS authenticates: the caller's token, forwarded, or an access key, signed afresh per call. */
+export type SdrsAuth = { kind: 'token'; token: string } | { kind: 'aksk'; key: SdrsAccessKey };
+
 /** Per-request identity forwarded to SDRS. */
 export interface CallContext {
-  token: string;
+  auth: SdrsAuth;
   requestId: string;
   /**
    * Aborted when the legacy client has gone: calls not yet sent are not sent, reads in flight are

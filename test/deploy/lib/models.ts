@@ -12,6 +12,7 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/Horizo
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Secret } from 'kubernetes-models/v1/Secret';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -36,6 +37,7 @@ interface ModelEntry {
 // The kinds these manifests may use. Anything else is an error: add it here, with its model.
 const MODELS: Record<string, ModelEntry> = {
   'v1/ConfigMap': { model: ConfigMap as unknown as ModelClass, module: 'kubernetes-models/v1/ConfigMap', namespaced: true },
+  'v1/Secret': { model: Secret as unknown as ModelClass, module: 'kubernetes-models/v1/Secret', namespaced: true },
   'v1/Namespace': { model: Namespace as unknown as ModelClass, module: 'kubernetes-models/v1/Namespace', namespaced: false },
   'v1/Service': { model: Service as unknown as ModelClass, module: 'kubernetes-models/v1/Service', namespaced: true },
   'v1/ServiceAccount': { model: ServiceAccount as unknown as ModelClass, module: 'kubernetes-models/v1/ServiceAccount', namespaced: true },
