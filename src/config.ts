@@ -38,6 +38,16 @@ export interface Config {
   headersTimeoutMs: number;
   demoProjectId: string;
   emulatorJobDelayMs: number;
+  /** Port of the admin endpoints; undefined when ADMIN_PORT equals PORT (one listener serves all). */
+  adminPort: number | undefined;
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  tlsCaFile: string | undefined;
+  tlsReloadIntervalMs: number;
+  evsTlsServername: string | undefined;
+  iamEndpoint: string | undefined;
+  iamTimeoutMs: number;
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // An empty variable counts as unset, so `SDRS_ENDPOINT=` in a manifest does not become "".
     if (value !== undefined && value !== '') raw[name] = coerce(name, value);
   }
+  // Read before ajv fills in defaults: PORT=0 without ADMIN_PORT keeps one listener (below).
+  const adminPortGiven = raw.ADMIN_PORT !== undefined;
   if (!validateSettings(raw)) {
     const problems = (validateSettings.errors ?? []).map((e) => {
       const name = e.instancePath.replace(/^\//, '') || (e.params as { additionalProperty?: string }).additionalProperty || 'config';
@@ -142,7 +154,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: s.HEADERS_TIMEOUT_MS,
     demoProjectId: s.DEMO_PROJECT_ID,
     emulatorJobDelayMs: s.EMULATOR_JOB_DELAY_MS,
+    // ADMIN_PORT equal to PORT: one listener. So too PORT=0 (a free port, for tests and local
+    // runs) without an explicit ADMIN_PORT: a fixed admin port next to it would collide.
+    adminPort: s.ADMIN_PORT === s.PORT || (s.PORT === 0 && !adminPortGiven) ? undefined : s.ADMIN_PORT,
+    tlsCertFile: s.TLS_CERT_FILE,
+    tlsKeyFile: s.TLS_KEY_FILE,
+    tlsCaFile: s.TLS_CA_FILE,
+    tlsReloadIntervalMs: s.TLS_RELOAD_INTERVAL_MS,
+    evsTlsServername: s.EVS_TLS_SERVERNAME,
+    iamEndpoint: s.IAM_ENDPOINT,
+    iamTimeoutMs: s.IAM_TIMEOUT_MS,
+    publicUrl: s.PUBLIC_URL,
   };
+  checkReachSettings(config);
   if (config.headersTimeoutMs <= config.keepAliveTimeoutMs) {
     throw new ConfigError(`invalid configuration: HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must be greater than KEEP_ALIVE_TIMEOUT_MS (${config.keepAliveTimeoutMs})`);
   }
@@ -155,6 +179,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
+/** The settings of inbound TLS, the IAM proxy and the admin port that only make sense together. */
+function checkReachSettings(config: Config): void {
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
+    throw new ConfigError('invalid configuration: TLS_CERT_FILE and TLS_KEY_FILE go together: set both to serve HTTPS, or neither');
+  }
+  if (config.tlsCaFile && !config.tlsCertFile) {
+    throw new ConfigError('invalid configuration: TLS_CA_FILE (client certificates) needs TLS_CERT_FILE and TLS_KEY_FILE: client certificates exist only over HTTPS');
+  }
+  if (config.evsTlsServername && !config.evsEndpoint?.startsWith('https:')) {
+    throw new ConfigError('invalid configuration: EVS_TLS_SERVERNAME is set but EVS_ENDPOINT is not an https:// URL, so there is no TLS connection to name');
+  }
+  if (config.iamEndpoint && !config.publicUrl) {
+    throw new ConfigError('invalid configuration: IAM_ENDPOINT is set but PUBLIC_URL is not: the EVS catalog entries must be rewritten to the URL clients reach the gateway at');
+  }
+  if (config.publicUrl && !config.iamEndpoint) {
+    throw new ConfigError('invalid configuration: PUBLIC_URL is set but IAM_ENDPOINT is not: PUBLIC_URL is only used to rewrite the IAM catalog');
+  }
+}
+
 /** Whether a setting was given (a non-empty environment variable, or a key of CONFIG_FILE) rather than defaulted. */
 export function settingGiven(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env[name] !== undefined && env[name] !== '') return true;
@@ -162,7 +205,8 @@ export function settingGiven(name: string, env: NodeJS.ProcessEnv = process.env)
   return configFile ? name in readConfigFile(configFile) : false;
 }
 
-/** Config for tests and embedding: defaults plus overrides, validated the same way. */
+/** Config for tests and embedding: defaults plus overrides, the admin endpoints on the main listener. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), logLevel: 'silent', ...overrides };
+  // One listener unless a test asks for the admin port (adminPort: 0 picks a free one).
+  return { ...loadConfig({}), logLevel: 'silent', adminPort: undefined, ...overrides };
 }

@@ -4,9 +4,11 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import { ConfigError, type Config } from './config.ts';
+import { createAdminListener } from './http/admin-listener.ts';
 import { createErrorAnswerer } from './http/answer-error.ts';
 import { createDispatcher } from './http/dispatch.ts';
 import { createHandlers } from './http/handlers.ts';
+import { createIamProxy } from './http/iam-proxy.ts';
 import { createOpsApp } from './http/ops.ts';
 import { createPassthrough } from './http/passthrough.ts';
 import { createRequestTracker } from './http/request-tracker.ts';
@@ -14,8 +16,10 @@ import { createServerLifecycle } from './http/server-lifecycle.ts';
 import { loadIdMapFile, watchIdMapFile, type IdMapWatcher } from './id-map-file.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createUsageStore, type UsageStore } from './observability/usage.ts';
 import { SdrsClient } from './sdrs/client.ts';
 import type { SdrsTransport } from './sdrs/types.ts';
+import { createTlsSource, TlsConfigError, type TlsSource } from './tls/source.ts';
 import { createIdMapper, SwappableIdMapper, type IdMapper } from './translate/id-map.ts';
 import { USER_AGENT } from './version.ts';
 
@@ -28,15 +32,19 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
-  /** The Express app of the operational endpoints (health, readiness, metrics, OpenAPI). */
+  /** The Express app of the operational endpoints (health, readiness, metrics, usage, OpenAPI). */
   readonly app: Express;
+  /** Who called the legacy API (GET /usage). */
+  readonly usage: UsageStore;
+  /** The admin listener's base URL once started; undefined when the admin endpoints share the main listener. */
+  readonly adminUrl: string | undefined;
   /** The server's request listener (what start() serves): the route table, then the app. */
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
   readonly config: Config;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly idMap: IdMapper;
-  /** Listens; resolves the base URL (http://host:port). */
+  /** Listens (and the admin listener on config.adminPort); resolves the base URL (http(s)://host:port). */
   start(port?: number, host?: string): Promise<string>;
   /** Graceful stop: not ready, stop accepting, let in-flight requests finish, then close. */
   stop(timeoutMs?: number): Promise<void>;
@@ -72,22 +80,59 @@ function sdrsClientFor(config: Config, metrics: Metrics): SdrsTransport {
   });
 }
 
+/** The inbound TLS material, when TLS_CERT_FILE/TLS_KEY_FILE are set; unusable files are a configuration error. */
+function tlsSourceFor(config: Config, logger: Logger, metrics: Metrics): TlsSource | undefined {
+  if (!config.tlsCertFile || !config.tlsKeyFile) return undefined;
+  try {
+    return createTlsSource(
+      { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, caFile: config.tlsCaFile },
+      { intervalMs: config.tlsReloadIntervalMs, logger, onReload: (outcome) => metrics.countTlsReload(outcome) },
+    );
+  } catch (err) {
+    if (err instanceof TlsConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
 export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = deps.metrics ?? createMetrics();
   const sdrs = deps.sdrs ?? sdrsClientFor(config, metrics);
   const { idMap, watcher } = deps.idMap ? { idMap: deps.idMap, watcher: undefined } : idMapperFor(config, logger, metrics);
-  const passthrough = config.evsEndpoint ? createPassthrough({ endpoint: config.evsEndpoint, timeoutMs: config.evsTimeoutMs, caFile: config.evsCaFile, metrics }) : undefined;
+  const passthrough = config.evsEndpoint ? createPassthrough({ endpoint: config.evsEndpoint, timeoutMs: config.evsTimeoutMs, caFile: config.evsCaFile, metrics, servername: config.evsTlsServername }) : undefined;
+  const iam = config.iamEndpoint && config.publicUrl ? createIamProxy({ endpoint: config.iamEndpoint, publicUrl: config.publicUrl, timeoutMs: config.iamTimeoutMs, metrics, logger }) : undefined;
+  const tls = tlsSourceFor(config, logger, metrics);
+  const usage = createUsageStore();
 
-  const tracker = createRequestTracker({ logger, metrics });
+  const tracker = createRequestTracker({ logger, metrics, usage });
   const answerError = createErrorAnswerer(logger);
   let lifecycleReady = (): boolean => true;
-  const app = createOpsApp({ metrics, isReady: () => lifecycleReady(), answerError });
-  const listener = createDispatcher({ handlers: createHandlers({ config, sdrs, metrics, idMap }), tracker, passthrough, ops: app, answerError });
-  const lifecycle = createServerLifecycle(listener, tracker, { keepAliveTimeoutMs: config.keepAliveTimeoutMs, headersTimeoutMs: config.headersTimeoutMs });
+  const opsDeps = { metrics, isReady: () => lifecycleReady(), answerError, usage };
+  const app = createOpsApp(opsDeps);
+  // With a separate admin port, the legacy port keeps only liveness and readiness.
+  const ops = config.adminPort === undefined ? app : createOpsApp({ ...opsDeps, serves: 'health' });
+  const admin = config.adminPort === undefined ? undefined : createAdminListener(app, { keepAliveTimeoutMs: config.keepAliveTimeoutMs, headersTimeoutMs: config.headersTimeoutMs });
+  const listener = createDispatcher({ handlers: createHandlers({ config, sdrs, metrics, idMap }), tracker, passthrough, ops, answerError, iam });
+  const lifecycle = createServerLifecycle(listener, tracker, { keepAliveTimeoutMs: config.keepAliveTimeoutMs, headersTimeoutMs: config.headersTimeoutMs, tls });
   lifecycleReady = () => lifecycle.ready;
+  let adminUrl: string | undefined;
+
+  const start = async (port: number, host: string): Promise<string> => {
+    const url = await lifecycle.start(port, host);
+    if (!admin || config.adminPort === undefined) return url;
+    try {
+      adminUrl = await admin.start(config.adminPort, host);
+    } catch (err) {
+      await lifecycle.stop(0, async () => undefined);
+      throw Object.assign(err as Error, { setting: 'ADMIN_PORT' });
+    }
+    return url;
+  };
 
   const onClose = async (cut: boolean): Promise<void> => {
+    await admin?.close();
+    tls?.close();
+    await iam?.close().catch(() => undefined);
     watcher?.close();
     passthrough?.close();
     // close() waits for SDRS requests still running; after the drain window nothing may wait.
@@ -96,6 +141,10 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
 
   return {
     app,
+    usage,
+    get adminUrl() {
+      return adminUrl;
+    },
     listener,
     config,
     metrics,
@@ -110,7 +159,7 @@ export function createGateway(config: Config, deps: GatewayDeps = {}): Gateway {
     get inFlight() {
       return tracker.inFlight;
     },
-    start: (port = config.port, host = config.host) => lifecycle.start(port, host),
+    start: (port = config.port, host = config.host) => start(port, host),
     stop: (timeoutMs = config.shutdownTimeoutMs) => lifecycle.stop(timeoutMs, onClose),
   };
 }

@@ -5,7 +5,9 @@
 // ~4 KB per request).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { E } from '../errors.ts';
+import { isIamPath } from '../iam/routes.ts';
 import type { ErrorAnswerer } from './answer-error.ts';
+import type { IamProxy } from './iam-proxy.ts';
 import type { Passthrough } from './passthrough.ts';
 import type { LegacyHandler } from './request.ts';
 import type { RequestTracker } from './request-tracker.ts';
@@ -21,6 +23,8 @@ export interface DispatchDeps {
   /** The operational endpoints' Express app. */
   ops: (req: IncomingMessage, res: ServerResponse) => void;
   answerError: ErrorAnswerer;
+  /** IAM_ENDPOINT: IAM's paths (src/iam/routes.ts) go there, with the catalog rewritten. */
+  iam?: IamProxy | undefined;
 }
 
 const NO_PASSTHROUGH = ', and passthrough to EVS is not configured (set EVS_ENDPOINT to forward other EVS requests)';
@@ -62,6 +66,10 @@ export function createDispatcher(deps: DispatchDeps): (req: IncomingMessage, res
       case 'other':
         if (isOpsPath(resolution.path)) {
           ops(req, res);
+          return;
+        }
+        if (deps.iam && isIamPath(resolution.path)) {
+          void deps.iam.handle(req, res, resolution.path, query);
           return;
         }
         tracker.begin(req, res, passthrough ? 'passthrough' : 'unknown');

@@ -20,6 +20,12 @@ export interface PassthroughOptions {
   caFile?: string | undefined;
   metrics: Metrics;
   userAgentSuffix?: string;
+  /**
+   * EVS_TLS_SERVERNAME: an https endpoint given by address (the sidecar that took over the EVS
+   * name in the pod's /etc/hosts must not resolve it back to itself) still gets the real name as
+   * TLS server name (SNI), certificate name and Host.
+   */
+  servername?: string | undefined;
 }
 
 // RFC 9110 7.6.1: connection-specific fields a proxy must not forward.
@@ -62,7 +68,7 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
   // EVS_CA_FILE adds trust anchors to Node's default roots.
   const ca = caWithExtra(opts.caFile);
   const agent = https
-    ? new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, ...(ca ? { ca } : {}) })
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, ...(ca ? { ca } : {}), ...(opts.servername ? { servername: opts.servername } : {}) })
     : new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
   // The timing of a proxied request rides on the request itself (not in a gateway-wide WeakMap:
   // long-lived collections of in-flight objects cost a third of the throughput in GC, see
@@ -87,6 +93,7 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
     on: {
       proxyReq(proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse) {
         stripHopByHop(req.headers.connection, (name) => proxyReq.removeHeader(name));
+        if (opts.servername) proxyReq.setHeader('host', target.port ? `${opts.servername}:${target.port}` : opts.servername);
         const state = requestState(res);
         if (state) proxyReq.setHeader('x-request-id', state.requestId);
         const timing: ProxyTiming = { started: performance.now(), timedOut: false };

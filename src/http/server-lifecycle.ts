@@ -4,19 +4,23 @@
 // gateway holds besides the server (SDRS pool, passthrough agent, file watchers) is the caller's
 // `onClose`, run after the server has closed, in the spirit of fastify's onClose hooks.
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { E, faultEnvelope } from '../errors.ts';
 import { requestState } from './request.ts';
+import type { TlsSource } from '../tls/source.ts';
 import type { RequestTracker } from './request-tracker.ts';
 import { sendLegacyError } from './respond.ts';
 
 export interface LifecycleOptions {
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
+  /** Serve HTTPS with this material (kept current by the source: rotation without dropping connections). */
+  tls?: TlsSource | undefined;
 }
 
 export interface ServerLifecycle {
-  /** Listens; resolves the base URL (http://host:port). */
+  /** Listens; resolves the base URL (http(s)://host:port). */
   start(port: number, host: string): Promise<string>;
   /** Graceful stop; `onClose(cut)` runs after the server closed, `cut` true when requests were cut off. */
   stop(timeoutMs: number, onClose: (cut: boolean) => Promise<void>): Promise<void>;
@@ -57,6 +61,15 @@ function answerUnfinished(res: ServerResponse): void {
   sendLegacyError(res, E.shutting_down(jobs));
 }
 
+/** HTTP, or HTTPS kept on the TLS source's current certificate; keep-alive and header limits either way. */
+function newServer(listener: (req: IncomingMessage, res: ServerResponse) => void, opts: LifecycleOptions): Server {
+  const httpOptions = { keepAliveTimeout: opts.keepAliveTimeoutMs, headersTimeout: opts.headersTimeoutMs, requestTimeout: 0 };
+  if (!opts.tls) return createServer(httpOptions, listener);
+  const s = createHttpsServer({ ...httpOptions, ...opts.tls.options() }, listener);
+  opts.tls.attach(s);
+  return s;
+}
+
 export function createServerLifecycle(listener: (req: IncomingMessage, res: ServerResponse) => void, tracker: RequestTracker, opts: LifecycleOptions): ServerLifecycle {
   let server: Server | undefined;
   let ready = true;
@@ -71,19 +84,22 @@ export function createServerLifecycle(listener: (req: IncomingMessage, res: Serv
     },
     start(port, host) {
       return new Promise((resolve, reject) => {
-        const s = createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs, headersTimeout: opts.headersTimeoutMs, requestTimeout: 0 }, listener);
+        const s = newServer(listener, opts);
         server = s;
-        s.on('connection', (socket: Socket) => {
+        const track = (socket: Socket): void => {
           sockets.add(socket);
           socket.once('close', () => sockets.delete(socket));
-        });
+        };
+        s.on('connection', track);
+        // Over TLS the requests ride on the TLS socket, not the TCP one: the drain looks them up there.
+        if (opts.tls) s.on('secureConnection', track);
         s.on('clientError', answerClientError);
         s.once('error', reject);
         s.listen(port, host, () => {
           const addr = s.address();
           if (addr === null || typeof addr === 'string') return reject(new Error('no listening address'));
           const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-          resolve(`http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`);
+          resolve(`${opts.tls ? 'https' : 'http'}://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`);
         });
       });
     },
