@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, settingGiven, type Config } from './config.ts';
 import { createLogger } from './observability/logger.ts';
+import { demoIamHelp, withDemoIam } from './demo-iam.ts';
 import { createGateway } from './server.ts';
 import { checkStartup, listenError } from './startup-checks.ts';
 import { VERSION } from './version.ts';
@@ -62,16 +63,16 @@ async function serve(argv: string[]): Promise<void> {
   await checkStartup(config, { demo: values.demo });
   const logger = createLogger(config.logLevel);
   let stopEmulator: (() => Promise<void>) | undefined;
-  let demo: { projectId: string; groupId: string } | undefined;
+  let demo: { projectId: string; groupId: string; user: { name: string; password: string; domain: string } } | undefined;
 
   if (!config.sdrsEndpoint) {
     const { createEmulator } = await import('./emulator/index.ts');
     const emulator = createEmulator({ jobDelayMs: config.emulatorJobDelayMs });
     const url = await emulator.listen(0, '127.0.0.1');
     const seeded = emulator.seedDemo(config.demoProjectId);
-    demo = { projectId: config.demoProjectId, groupId: seeded.id };
+    demo = { projectId: config.demoProjectId, groupId: seeded.id, user: seeded.credentials.user };
     stopEmulator = () => emulator.close();
-    config = { ...config, sdrsEndpoint: url };
+    config = await withDemoIam({ ...config, sdrsEndpoint: url }, url);
     logger.warn({ emulator: url, projectId: demo.projectId, groupId: demo.groupId }, 'DEMO MODE: SDRS_ENDPOINT is not set, talking to the embedded SDRS emulator; nothing reaches a real cloud');
   }
 
@@ -79,7 +80,8 @@ async function serve(argv: string[]): Promise<void> {
   const url = await gateway.start().catch((err: unknown) => {
     throw listenError(err, config.host, config.port) ?? err;
   });
-  logger.info({ url, sdrs: config.sdrsEndpoint, evs: config.evsEndpoint ?? null, actionWait: [...config.actionWait] }, 'gateway listening');
+  const adminUrl = gateway.adminUrl ?? url;
+  logger.info({ url, admin: adminUrl, sdrs: config.sdrsEndpoint, evs: config.evsEndpoint ?? null, iam: config.iamEndpoint ?? null, actionWait: [...config.actionWait] }, 'gateway listening');
 
   if (demo) {
     const base = `${url}/v2/${demo.projectId}/os-vendor-replication-consistency-groups/${demo.groupId}`;
@@ -87,7 +89,9 @@ async function serve(argv: string[]): Promise<void> {
       `\nDemo mode: the gateway on ${url} talks to an embedded SDRS emulator.\nTry it (any token works in demo mode):\n\n` +
         `  curl -i -X POST -H 'X-Auth-Token: demo' -H 'Content-Type: application/json' \\\n       -d '{"os-sync-replication-consistency-group": null}' \\\n       ${base}/action\n\n` +
         `  curl -s -H 'X-Auth-Token: demo' ${base}\n\n` +
-        `  curl -s ${url}/metrics | grep evs_gateway_requests_total\n\n`,
+        `  curl -s ${adminUrl}/metrics | grep evs_gateway_requests_total\n` +
+        `  node src/main.ts usage --url ${adminUrl}     # who called the legacy API\n\n` +
+        (config.iamEndpoint === config.sdrsEndpoint ? demoIamHelp(url, demo.user, demo.projectId) : ''),
     );
   }
 
