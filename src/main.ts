@@ -81,7 +81,7 @@ async function serve(argv: string[]): Promise<void> {
     throw listenError(err, config.host, config.port) ?? err;
   });
   const adminUrl = gateway.adminUrl ?? url;
-  logger.info({ url, admin: adminUrl, sdrs: config.sdrsEndpoint, evs: config.evsEndpoint ?? null, iam: config.iamEndpoint ?? null, actionWait: [...config.actionWait] }, 'gateway listening');
+  logger.info({ url, sdrs: config.sdrsEndpoint, evs: config.evsEndpoint ?? null, actionWait: [...config.actionWait], admin: adminUrl, iam: config.iamEndpoint ?? null }, 'gateway listening');
 
   if (demo) {
     const base = `${url}/v2/${demo.projectId}/os-vendor-replication-consistency-groups/${demo.groupId}`;
