@@ -32,8 +32,9 @@ export interface IamProxy {
 
 // A token answer with a full catalog is tens of KB; anything far larger is not an IAM answer.
 const MAX_REWRITE_BYTES = 8 * 1024 * 1024;
-// RFC 9110 7.6.1, plus Host (set from IAM_ENDPOINT) and Content-Length (recomputed after a rewrite).
-const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+// RFC 9110 7.6.1, plus Host (set from IAM_ENDPOINT) and Expect (Node's server already answered
+// 100 Continue; undici refuses to send it).
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'expect']);
 
 function forwardHeaders(req: IncomingMessage, rewrite: boolean): Record<string, string | string[]> {
   const listed = new Set(String(req.headers.connection ?? '').split(',').map((t) => t.trim().toLowerCase()));

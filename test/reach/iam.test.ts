@@ -153,6 +153,32 @@ describe('usage report and admin port', () => {
   });
 });
 
+describe('IAM proxy edge cases', () => {
+  it('a login with Expect: 100-continue (curl sends it for larger bodies) still reaches IAM', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${stack.url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', expect: '100-continue' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('continue', () => req.end(loginBody()));
+      req.on('error', reject);
+    });
+    assert.equal(status, 201);
+  });
+
+  it('ADMIN_PORT already in use: start fails naming ADMIN_PORT, the legacy port is released', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const adminPort = (busy.address() as { port: number }).port;
+    try {
+      await assert.rejects(startStack({ config: { adminPort } }), (err: unknown) => (err as { setting?: string; code?: string }).setting === 'ADMIN_PORT' && (err as { code?: string }).code === 'EADDRINUSE');
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
+  });
+});
+
 describe('IAM unreachable', () => {
   it('a clean 503 in the legacy envelope, no crash', async () => {
     const port = await freePort();
