@@ -59,6 +59,16 @@ export interface Config {
   sdrsAccessKey: string | undefined;
   sdrsSecretKey: string | undefined;
   sdrsSecurityToken: string | undefined;
+  /** Port of the admin endpoints; undefined when ADMIN_PORT equals PORT (one listener serves all). */
+  adminPort: number | undefined;
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  tlsCaFile: string | undefined;
+  tlsReloadIntervalMs: number;
+  evsTlsServername: string | undefined;
+  iamEndpoint: string | undefined;
+  iamTimeoutMs: number;
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -116,7 +126,8 @@ function parseActionWait(value: string): ReadonlySet<WaitName> {
 }
 
 /** Builds the configuration; throws ConfigError naming the offending variable(s). */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** The settings as given: CONFIG_FILE first, environment variables over it. */
+function readRawSettings(env: NodeJS.ProcessEnv): RawSettings {
   const raw: RawSettings = {};
   const configFile = env.CONFIG_FILE?.trim();
   if (configFile) {
@@ -127,6 +138,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // An empty variable counts as unset, so `SDRS_ENDPOINT=` in a manifest does not become "".
     if (value !== undefined && value !== '') raw[name] = coerce(name, value);
   }
+  return raw;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = readRawSettings(env);
+  // Read before ajv fills in defaults: PORT=0 without ADMIN_PORT keeps one listener (below).
+  const adminPortGiven = raw.ADMIN_PORT !== undefined;
   if (!validateSettings(raw)) {
     const problems = (validateSettings.errors ?? []).map((e) => {
       const name = e.instancePath.replace(/^\//, '') || (e.params as { additionalProperty?: string }).additionalProperty || 'config';
@@ -177,9 +195,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sdrsAccessKey: s.SDRS_ACCESS_KEY,
     sdrsSecretKey: s.SDRS_SECRET_KEY,
     sdrsSecurityToken: s.SDRS_SECURITY_TOKEN,
+    // ADMIN_PORT equal to PORT: one listener. So too PORT=0 (a free port, for tests and local
+    // runs) without an explicit ADMIN_PORT: a fixed admin port next to it would collide.
+    adminPort: s.ADMIN_PORT === s.PORT || (s.PORT === 0 && !adminPortGiven) ? undefined : s.ADMIN_PORT,
+    tlsCertFile: s.TLS_CERT_FILE,
+    tlsKeyFile: s.TLS_KEY_FILE,
+    tlsCaFile: s.TLS_CA_FILE,
+    tlsReloadIntervalMs: s.TLS_RELOAD_INTERVAL_MS,
+    evsTlsServername: s.EVS_TLS_SERVERNAME,
+    iamEndpoint: s.IAM_ENDPOINT,
+    iamTimeoutMs: s.IAM_TIMEOUT_MS,
+    publicUrl: s.PUBLIC_URL,
   };
   checkHardeningSettings(config);
   checkAkskSettings(config);
+  checkReachSettings(config);
+  checkCoreSettings(config);
+  return config;
+}
+
+/** Timeouts, intervals and files that only make sense in relation to each other. */
+function checkCoreSettings(config: Config): void {
   if (config.headersTimeoutMs <= config.keepAliveTimeoutMs) {
     throw new ConfigError(`invalid configuration: HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must be greater than KEEP_ALIVE_TIMEOUT_MS (${config.keepAliveTimeoutMs})`);
   }
@@ -189,7 +225,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.jobPollMaxIntervalMs < config.jobPollIntervalMs) {
     throw new ConfigError(`invalid configuration: JOB_POLL_MAX_INTERVAL_MS (${config.jobPollMaxIntervalMs}) must be at least JOB_POLL_INTERVAL_MS (${config.jobPollIntervalMs})`);
   }
-  return config;
 }
 
 /** The limits of docs/hardening.md that depend on each other. */
@@ -228,6 +263,25 @@ function checkAkskSettings(config: Config): void {
   }
 }
 
+/** The settings of inbound TLS, the IAM proxy and the admin port that only make sense together. */
+function checkReachSettings(config: Config): void {
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) {
+    throw new ConfigError('invalid configuration: TLS_CERT_FILE and TLS_KEY_FILE go together: set both to serve HTTPS, or neither');
+  }
+  if (config.tlsCaFile && !config.tlsCertFile) {
+    throw new ConfigError('invalid configuration: TLS_CA_FILE (client certificates) needs TLS_CERT_FILE and TLS_KEY_FILE: client certificates exist only over HTTPS');
+  }
+  if (config.evsTlsServername && !config.evsEndpoint?.startsWith('https:')) {
+    throw new ConfigError('invalid configuration: EVS_TLS_SERVERNAME is set but EVS_ENDPOINT is not an https:// URL, so there is no TLS connection to name');
+  }
+  if (config.iamEndpoint && !config.publicUrl) {
+    throw new ConfigError('invalid configuration: IAM_ENDPOINT is set but PUBLIC_URL is not: the EVS catalog entries must be rewritten to the URL clients reach the gateway at');
+  }
+  if (config.publicUrl && !config.iamEndpoint) {
+    throw new ConfigError('invalid configuration: PUBLIC_URL is set but IAM_ENDPOINT is not: PUBLIC_URL is only used to rewrite the IAM catalog');
+  }
+}
+
 /** Whether a setting was given (a non-empty environment variable, or a key of CONFIG_FILE) rather than defaulted. */
 export function settingGiven(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env[name] !== undefined && env[name] !== '') return true;
@@ -236,10 +290,11 @@ export function settingGiven(name: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 /**
- * Config for tests and embedding: defaults plus overrides, validated the same way. One default
- * differs: the read cache is off, because most tests change SDRS behind the gateway's back (faults,
- * emulator state) and must see every read reach it. test/read-cache.test.ts drives the default.
+ * Config for tests and embedding: defaults plus overrides, validated the same way. Two defaults
+ * differ: the read cache is off, because most tests change SDRS behind the gateway's back (faults,
+ * emulator state) and must see every read reach it (test/read-cache.test.ts drives the default);
+ * and one listener unless a test asks for the admin port (adminPort: 0 picks a free one).
  */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), logLevel: 'silent', readCacheTtlMs: 0, ...overrides };
+  return { ...loadConfig({}), logLevel: 'silent', readCacheTtlMs: 0, adminPort: undefined, ...overrides };
 }

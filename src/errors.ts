@@ -116,6 +116,10 @@ export const ERRORS = {
   evs_bad_response: { status: 502, message: 'EVS gave an unusable answer (%s).' },
   evs_unavailable: { status: 503, message: 'EVS is unavailable (%s); retry later.', headers: { 'Retry-After': '5' } },
   evs_timeout: { status: 504, message: 'EVS did not answer within %s ms.' },
+  // The IAM proxy (src/iam/proxy.ts): IAM faults, as for EVS.
+  iam_bad_response: { status: 502, message: 'IAM gave an unusable answer (%s).' },
+  iam_unavailable: { status: 503, message: 'IAM is unavailable (%s); retry later.', headers: { 'Retry-After': '5' } },
+  iam_timeout: { status: 504, message: 'IAM did not answer within %s ms.' },
   // The gateway itself.
   shutting_down: { status: 503, message: 'The gateway is shutting down and could not finish this request in time.%s', headers: { 'Retry-After': '1' } },
   too_many_connections: { status: 503, message: 'The gateway is serving its limit of %s client connections; retry later.', headers: { 'Retry-After': '1', Connection: 'close' } },

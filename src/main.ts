@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { demoSignedCurl, writeDemoKeyFile, type DemoKey } from './cli/demo-aksk.ts';
 import { ConfigError, loadConfig, settingGiven, type Config } from './config.ts';
 import { createLogger } from './observability/logger.ts';
+import { demoIamHelp, withDemoIam } from './demo-iam.ts';
 import { createGateway } from './server.ts';
 import { checkStartup, listenError } from './startup-checks.ts';
 import { VERSION } from './version.ts';
@@ -63,7 +64,7 @@ async function serve(argv: string[]): Promise<void> {
   await checkStartup(config, { demo: values.demo });
   const logger = createLogger(config.logLevel);
   let stopEmulator: (() => Promise<void>) | undefined;
-  let demo: { projectId: string; groupId: string; key: DemoKey } | undefined;
+  let demo: { projectId: string; groupId: string; key: DemoKey; user: { name: string; password: string; domain: string } } | undefined;
   let removeDemoKeys: (() => void) | undefined;
 
   if (!config.sdrsEndpoint) {
@@ -72,9 +73,9 @@ async function serve(argv: string[]): Promise<void> {
     const url = await emulator.listen(0, '127.0.0.1');
     const seeded = emulator.seedDemo(config.demoProjectId);
     const key = { accessKey: seeded.credentials.accessKey, secretKey: seeded.credentials.secretKey, projectId: config.demoProjectId };
-    demo = { projectId: config.demoProjectId, groupId: seeded.id, key };
+    demo = { projectId: config.demoProjectId, groupId: seeded.id, key, user: seeded.credentials.user };
     stopEmulator = () => emulator.close();
-    config = { ...config, sdrsEndpoint: url };
+    config = await withDemoIam({ ...config, sdrsEndpoint: url }, url);
     if (config.inboundAuth === 'verify' && !config.accessKeysFile) {
       // The gateway verifies the demo key's signatures like any other key's.
       const keyFile = writeDemoKeyFile(demo.key);
@@ -88,7 +89,11 @@ async function serve(argv: string[]): Promise<void> {
   const url = await gateway.start().catch((err: unknown) => {
     throw listenError(err, config.host, config.port) ?? err;
   });
-  logger.info({ url, sdrs: config.sdrsEndpoint, evs: config.evsEndpoint ?? null, actionWait: [...config.actionWait] }, 'gateway listening');
+  const adminUrl = gateway.adminUrl ?? url;
+  logger.info(
+    { url, sdrs: config.sdrsEndpoint, evs: config.evsEndpoint ?? null, actionWait: [...config.actionWait], admin: adminUrl, iam: config.iamEndpoint ?? null },
+    'gateway listening',
+  );
 
   if (demo) {
     const base = `${url}/v2/${demo.projectId}/os-vendor-replication-consistency-groups/${demo.groupId}`;
@@ -99,7 +104,9 @@ async function serve(argv: string[]): Promise<void> {
         `The same read signed with the demo access key (AK/SK, valid for 15 minutes; make a fresh one with\n` +
         `node src/main.ts sign --ak ${demo.key.accessKey} --sk ${demo.key.secretKey} GET ${base}):\n\n` +
         `  ${demoSignedCurl(demo.key, base).replaceAll('\n', '\n  ')}\n\n` +
-        `  curl -s ${url}/metrics | grep evs_gateway_requests_total\n\n`,
+        `  curl -s ${adminUrl}/metrics | grep evs_gateway_requests_total\n` +
+        `  node src/main.ts usage --url ${adminUrl}     # who called the legacy API\n\n` +
+        (config.iamEndpoint === config.sdrsEndpoint ? demoIamHelp(url, demo.user, demo.projectId) : ''),
     );
   }
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { loadKeyFile } from './auth/key-file.ts';
 import { ConfigError, type Config } from './config.ts';
 import { loadIdMapFile } from './id-map-file.ts';
+import { loadTlsMaterial, TlsConfigError } from './tls/source.ts';
 import { createIdMapper } from './translate/id-map.ts';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -57,6 +58,19 @@ export function checkAccessKeysFile(path: string): number {
   }
 }
 
+/** Throws unless the TLS files load as the server would load them (certificate, matching key, CA). Returns the certificate's subject and expiry. */
+export function checkTlsFiles(config: Config): string {
+  if (!config.tlsCertFile || !config.tlsKeyFile) return '';
+  if (config.tlsCaFile) checkCaFile('TLS_CA_FILE', config.tlsCaFile);
+  try {
+    const { info } = loadTlsMaterial({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, caFile: config.tlsCaFile });
+    return `TLS ${info.subject.replace(/\n/g, ', ')} valid to ${info.validTo}${config.tlsCaFile ? ', client certificates required' : ''}`;
+  } catch (err) {
+    if (err instanceof TlsConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
 export async function checkHost(host: string): Promise<void> {
   try {
     await lookup(host);
@@ -79,19 +93,25 @@ export async function checkStartup(config: Config, opts: { demo: boolean }): Pro
   if (config.idMapFile) parts.push(`ID_MAP_FILE ${checkIdMapFile(config.idMapFile)} entries`);
   if (config.accessKeysFile && config.inboundAuth === 'verify') parts.push(`ACCESS_KEYS_FILE ${checkAccessKeysFile(config.accessKeysFile)} keys`);
   if (config.inboundAuth === 'trust-local') parts.push(`INBOUND_AUTH trust-local (${config.trustedClients})`);
+  const tls = checkTlsFiles(config);
+  if (tls) parts.push(tls);
+  if (config.iamEndpoint) parts.push(`IAM ${config.iamEndpoint} (catalog EVS -> ${config.publicUrl})`);
   await checkHost(config.host);
-  parts.push(`listen ${config.host}:${config.port}`);
+  parts.push(`listen ${config.host}:${config.port}`, config.adminPort === undefined ? 'admin endpoints on the same port' : `admin ${config.host}:${config.adminPort}`);
   return parts.join(', ');
 }
 
 /** The setting at fault when the server cannot listen, as a ConfigError; undefined for other errors. */
 export function listenError(err: unknown, host: string, port: number): ConfigError | undefined {
   const code = (err as NodeJS.ErrnoException).code;
+  // The admin listener's failures name ADMIN_PORT (src/server.ts marks them; Node's error has the port).
+  const setting = (err as { setting?: string }).setting ?? 'PORT';
+  if (setting !== 'PORT') port = (err as { port?: number }).port ?? port;
   switch (code) {
     case 'EADDRINUSE':
-      return new ConfigError(`PORT: ${port} on ${host} is already in use (EADDRINUSE); stop the other process or set PORT`);
+      return new ConfigError(`${setting}: ${port} on ${host} is already in use (EADDRINUSE); stop the other process or set ${setting}`);
     case 'EACCES':
-      return new ConfigError(`PORT: not allowed to listen on ${port} (EACCES); ports below 1024 need privileges`);
+      return new ConfigError(`${setting}: not allowed to listen on ${port} (EACCES); ports below 1024 need privileges`);
     case 'EADDRNOTAVAIL':
       return new ConfigError(`HOST: ${JSON.stringify(host)} is not an address of this machine (EADDRNOTAVAIL)`);
     case 'ENOTFOUND':

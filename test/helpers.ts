@@ -23,7 +23,15 @@ export interface Stack {
 }
 
 
-export async function startStack(opts: { config?: Partial<Config>; emulator?: EmulatorOptions; deps?: GatewayDeps } = {}): Promise<Stack> {
+/** `config` may be a function of the emulator's URL (to point IAM_ENDPOINT at it); `port`: the gateway's (default a free one). */
+export interface StackOptions {
+  config?: Partial<Config> | ((emulatorUrl: string) => Partial<Config>);
+  emulator?: EmulatorOptions;
+  deps?: GatewayDeps;
+  port?: number;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const emulator = createEmulator({ jobDelayMs: 30, syncDelayMs: 30, ...opts.emulator });
   const sdrsUrl = await emulator.listen(0, '127.0.0.1');
   const config = testConfig({
@@ -33,7 +41,7 @@ export async function startStack(opts: { config?: Partial<Config>; emulator?: Em
     idMapReloadIntervalMs: 20,
     actionWaitTimeoutMs: 3000,
     sdrsTimeoutMs: 2000,
-    ...opts.config,
+    ...(typeof opts.config === 'function' ? opts.config(sdrsUrl) : opts.config),
   });
   const metrics = createMetrics({ defaultMetrics: false });
   const logs: Record<string, unknown>[] = [];
@@ -48,7 +56,7 @@ export async function startStack(opts: { config?: Partial<Config>; emulator?: Em
   let url: string;
   try {
     gateway = createGateway(config, { logger: createLogger('info', logStream), metrics, ...opts.deps });
-    url = await gateway.start(0, '127.0.0.1');
+    url = await gateway.start(opts.port ?? 0, '127.0.0.1');
   } catch (err) {
     await emulator.close();
     throw err;

@@ -92,7 +92,7 @@ describe('check', { concurrency: true }, () => {
   it('prints OK with what it checked and exits 0, starting nothing', async () => {
     const r = await run(['check'], { ...SDRS, SDRS_CA_FILE: files.pem, ID_MAP_FILE: files.goodMap, PORT: String(busyPort), HOST: '127.0.0.1' });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `OK: SDRS http://127.0.0.1:1, EVS passthrough off, SDRS_CA_FILE 2 certificate(s), ID_MAP_FILE 1 entries, listen 127.0.0.1:${busyPort}\n`);
+    assert.equal(r.stdout, `OK: SDRS http://127.0.0.1:1, EVS passthrough off, SDRS_CA_FILE 2 certificate(s), ID_MAP_FILE 1 entries, listen 127.0.0.1:${busyPort}, admin 127.0.0.1:9090\n`);
     assert.equal(r.stderr, '');
   });
 
@@ -107,7 +107,7 @@ describe('check', { concurrency: true }, () => {
   it('--demo allows a missing SDRS_ENDPOINT and shows the demo address', async () => {
     const r = await run(['check', '--demo'], {});
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^OK: SDRS embedded emulator \(demo\), EVS passthrough off, listen 127\.0\.0\.1:8080\n$/);
+    assert.match(r.stdout, /^OK: SDRS embedded emulator \(demo\), EVS passthrough off, listen 127\.0\.0\.1:8080, admin 127\.0\.0\.1:9090\n$/);
   });
 });
 

@@ -5,8 +5,10 @@
 // ~4 KB per request).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { E } from '../errors.ts';
+import { isIamPath } from '../iam/routes.ts';
 import type { ErrorAnswerer } from './answer-error.ts';
 import { projectOfPath, requestCredential, scopeCredential, type AuthTarget, type InboundAuth } from './inbound-auth.ts';
+import type { IamProxy } from './iam-proxy.ts';
 import type { Passthrough } from './passthrough.ts';
 import type { LegacyHandler } from './request.ts';
 import type { RequestTracker } from './request-tracker.ts';
@@ -24,6 +26,8 @@ export interface DispatchDeps {
   answerError: ErrorAnswerer;
   /** Verifies AK/SK signatures or enforces trust-local before a handler or the passthrough runs; unset: token only. */
   inboundAuth?: InboundAuth | undefined;
+  /** IAM_ENDPOINT: IAM's paths (src/iam/routes.ts) go there, with the catalog rewritten. */
+  iam?: IamProxy | undefined;
 }
 
 const NO_PASSTHROUGH = ', and passthrough to EVS is not configured (set EVS_ENDPOINT to forward other EVS requests)';
@@ -83,6 +87,10 @@ export function createDispatcher(deps: DispatchDeps): (req: IncomingMessage, res
       case 'other':
         if (isOpsPath(resolution.path)) {
           ops(req, res);
+          return;
+        }
+        if (deps.iam && isIamPath(resolution.path)) {
+          void deps.iam.handle(req, res, resolution.path, query);
           return;
         }
         tracker.begin(req, res, passthrough ? 'passthrough' : 'unknown');

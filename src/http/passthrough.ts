@@ -29,6 +29,12 @@ export interface PassthroughOptions {
   userAgentSuffix?: string;
   /** TRUSTED_PROXIES (src/trusted-proxies.ts); none when absent. */
   trustedProxies?: string | undefined;
+  /**
+   * EVS_TLS_SERVERNAME: an https endpoint given by address (the sidecar that took over the EVS
+   * name in the pod's /etc/hosts must not resolve it back to itself) still gets the real name as
+   * TLS server name (SNI), certificate name and Host.
+   */
+  servername?: string | undefined;
 }
 
 // RFC 9110 7.6.1: connection-specific fields a proxy must not forward.
@@ -92,15 +98,23 @@ export interface Passthrough {
   close(): void;
 }
 
+/** One keep-alive pool to EVS; EVS_CA_FILE adds trust anchors to Node's default roots. */
+function agentFor(target: URL, opts: PassthroughOptions): HttpAgent | HttpsAgent {
+  if (target.protocol !== 'https:') return new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  const ca = caWithExtra(opts.caFile);
+  return new HttpsAgent({
+    keepAlive: true,
+    maxSockets: 256,
+    maxFreeSockets: 64,
+    ...(ca ? { ca } : {}),
+    ...(opts.servername ? { servername: opts.servername } : {}),
+  });
+}
+
 export function createPassthrough(opts: PassthroughOptions): Passthrough {
   const target = new URL(opts.endpoint);
   const trusted = parseTrustedProxies(opts.trustedProxies ?? '');
-  const https = target.protocol === 'https:';
-  // EVS_CA_FILE adds trust anchors to Node's default roots.
-  const ca = caWithExtra(opts.caFile);
-  const agent = https
-    ? new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, ...(ca ? { ca } : {}) })
-    : new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  const agent = agentFor(target, opts);
   // The timing of a proxied request rides on the request itself (not in a gateway-wide WeakMap:
   // long-lived collections of in-flight objects cost a third of the throughput in GC, see
   // src/http/request-tracker.ts).
@@ -126,6 +140,7 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
     on: {
       proxyReq(proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse) {
         stripHopByHop(req.headers.connection, (name) => proxyReq.removeHeader(name));
+        if (opts.servername) proxyReq.setHeader('host', target.port ? `${opts.servername}:${target.port}` : opts.servername);
         const state = requestState(res);
         if (state) proxyReq.setHeader('x-request-id', state.requestId);
         for (const [name, value] of Object.entries(forwardedHeaders(req, trusted))) proxyReq.setHeader(name, value);

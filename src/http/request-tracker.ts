@@ -7,8 +7,10 @@ import type { Socket } from 'node:net';
 import { clientFamily } from '../observability/client-family.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MetricAction, Metrics } from '../observability/metrics.ts';
+import type { UsageStore } from '../observability/usage.ts';
 import { ACTION_NAMES } from '../translate/actions.ts';
 import { newRequestState, type RequestState } from './request.ts';
+import { recordUsage } from './usage-feed.ts';
 
 // The state-changing requests: the actions and the translated writes.
 const AUDITED_ACTIONS: ReadonlySet<string> = new Set([...ACTION_NAMES, 'update_group', 'delete_group', 'delete_pair']);
@@ -33,8 +35,8 @@ export interface RequestTracker {
   draining: boolean;
 }
 
-export function createRequestTracker(deps: { logger: Logger; metrics: Metrics }): RequestTracker {
-  const { logger, metrics } = deps;
+export function createRequestTracker(deps: { logger: Logger; metrics: Metrics; usage?: UsageStore }): RequestTracker {
+  const { logger, metrics, usage } = deps;
   let inFlight = 0;
   const idle = new Set<() => void>();
 
@@ -45,7 +47,9 @@ export function createRequestTracker(deps: { logger: Logger; metrics: Metrics })
     const seconds = (performance.now() - state.startedAt) / 1000;
     // 499: the client went away before the answer was complete (nginx's convention).
     const code = res.writableFinished ? res.statusCode : 499;
-    metrics.observeRequest(state.action, code, seconds, clientFamily(req.headers['user-agent']));
+    const client = clientFamily(req.headers['user-agent']);
+    metrics.observeRequest(state.action, code, seconds, client);
+    if (usage) recordUsage(usage, req, state, code, client);
     if (state.errorCode) {
       metrics.countValidationFailure(state.action, state.errorCode);
       metrics.countAuthFailure(state.errorCode);

@@ -4,10 +4,12 @@
 // gateway holds besides the server (SDRS pool, passthrough agent, file watchers) is the caller's
 // `onClose`, run after the server has closed, in the spirit of fastify's onClose hooks.
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { E, faultEnvelope } from '../errors.ts';
-import { createConnectionGuard } from './connection-guard.ts';
 import { requestState } from './request.ts';
+import type { TlsSource } from '../tls/source.ts';
+import { createConnectionGuard, type ConnectionGuard } from './connection-guard.ts';
 import type { RequestTracker } from './request-tracker.ts';
 import { sendLegacyError } from './respond.ts';
 
@@ -17,10 +19,12 @@ export interface LifecycleOptions {
   /** docs/hardening.md: the whole-request deadline and the connection cap. */
   requestTimeoutMs: number;
   maxConnections: number;
+  /** Serve HTTPS with this material (kept current by the source: rotation without dropping connections). */
+  tls?: TlsSource | undefined;
 }
 
 export interface ServerLifecycle {
-  /** Listens; resolves the base URL (http://host:port). */
+  /** Listens; resolves the base URL (http(s)://host:port). */
   start(port: number, host: string): Promise<string>;
   /** Graceful stop; `onClose(cut)` runs after the server closed, `cut` true when requests were cut off. */
   stop(timeoutMs: number, onClose: (cut: boolean) => Promise<void>): Promise<void>;
@@ -61,6 +65,23 @@ function answerUnfinished(res: ServerResponse): void {
   sendLegacyError(res, E.shutting_down(jobs));
 }
 
+/** HTTP, or HTTPS kept on the TLS source's current certificate; keep-alive and header limits either way. */
+function newServer(guard: ConnectionGuard, opts: LifecycleOptions): Server {
+  const httpOptions = { keepAliveTimeout: opts.keepAliveTimeoutMs, headersTimeout: opts.headersTimeoutMs, ...guard.serverOptions };
+  let s: Server;
+  if (opts.tls) {
+    const secure = createHttpsServer({ ...httpOptions, ...opts.tls.options() }, guard.listener);
+    opts.tls.attach(secure);
+    s = secure;
+  } else {
+    s = createServer(httpOptions, guard.listener);
+  }
+  guard.attach(s);
+  // Beyond twice the cap, connections are dropped unanswered: refusing costs little, but not nothing.
+  s.maxConnections = 2 * opts.maxConnections;
+  return s;
+}
+
 export function createServerLifecycle(
   listener: (req: IncomingMessage, res: ServerResponse) => void,
   tracker: RequestTracker,
@@ -80,22 +101,22 @@ export function createServerLifecycle(
     },
     start(port, host) {
       return new Promise((resolve, reject) => {
-        const s = createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs, headersTimeout: opts.headersTimeoutMs, ...guard.serverOptions }, guard.listener);
-        guard.attach(s);
-        // Beyond twice the cap, connections are dropped unanswered: refusing costs little, but not nothing.
-        s.maxConnections = 2 * opts.maxConnections;
+        const s = newServer(guard, opts);
         server = s;
-        s.on('connection', (socket: Socket) => {
+        const track = (socket: Socket): void => {
           sockets.add(socket);
           socket.once('close', () => sockets.delete(socket));
-        });
+        };
+        s.on('connection', track);
+        // Over TLS the requests ride on the TLS socket, not the TCP one: the drain looks them up there.
+        if (opts.tls) s.on('secureConnection', track);
         s.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => guard.clientError(err, socket) || answerClientError(err, socket));
         s.once('error', reject);
         s.listen(port, host, () => {
           const addr = s.address();
           if (addr === null || typeof addr === 'string') return reject(new Error('no listening address'));
           const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-          resolve(`http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`);
+          resolve(`${opts.tls ? 'https' : 'http'}://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`);
         });
       });
     },

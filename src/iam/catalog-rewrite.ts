@@ -86,6 +86,24 @@ function findCatalog(parsed: unknown): { root: readonly PathItem[]; catalog: unk
   return undefined;
 }
 
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** The body with each [start, end) replaced by its text (edits in order, not overlapping). */
+function applyEdits(body: string, edits: readonly Edit[]): CatalogRewrite {
+  if (edits.length === 0) return { body, rewritten: 0 };
+  let out = '';
+  let at = 0;
+  for (const e of edits) {
+    out += body.slice(at, e.start) + e.text;
+    at = e.end;
+  }
+  return { body: out + body.slice(at), rewritten: edits.length };
+}
+
 /** PUBLIC_URL (no trailing slash) + the original URL's path and query; undefined if unparsable. */
 function rewrittenUrl(original: string, base: string): string | undefined {
   let url: URL;
@@ -120,7 +138,7 @@ export function rewriteCatalog(body: string, publicUrl: string, serviceTypes: Re
   if (evs.size === 0) return { body, rewritten: 0 };
   const base = publicUrl.replace(/\/+$/, '');
   const { root } = found;
-  const edits: { start: number; end: number; text: string }[] = [];
+  const edits: Edit[] = [];
   try {
     scanStrings(body, (path, start, end) => {
       // <root>, entry index, 'endpoints', endpoint index, 'url'
@@ -132,12 +150,38 @@ export function rewriteCatalog(body: string, publicUrl: string, serviceTypes: Re
   } catch {
     return { body, rewritten: 0 };
   }
-  if (edits.length === 0) return { body, rewritten: 0 };
-  let out = '';
-  let at = 0;
-  for (const e of edits) {
-    out += body.slice(at, e.start) + e.text;
-    at = e.end;
+  return applyEdits(body, edits);
+}
+
+/** Whether a scanned string's path is a version document's link: version.links[i].href or versions.values[j].links[i].href. */
+function isVersionLink(path: readonly PathItem[]): boolean {
+  const [a, b, c, d, e, f] = path;
+  if (path.length === 4) return a === 'version' && b === 'links' && typeof c === 'number' && d === 'href';
+  return path.length === 6 && a === 'versions' && b === 'values' && typeof c === 'number' && d === 'links' && typeof e === 'number' && f === 'href';
+}
+
+/**
+ * Rewrites the links of an IAM version document (GET /v3) to `publicUrl` + their path: keystoneauth
+ * and openstacksdk read the `self` link of the discovered version and send the token request
+ * there, so a link left on IAM's own host would take the client past the gateway. Same text-edit
+ * approach as rewriteCatalog: every other byte stays.
+ */
+export function rewriteVersionLinks(body: string, publicUrl: string): CatalogRewrite {
+  try {
+    JSON.parse(body);
+  } catch {
+    return { body, rewritten: 0 };
   }
-  return { body: out + body.slice(at), rewritten: edits.length };
+  const base = publicUrl.replace(/\/+$/, '');
+  const edits: Edit[] = [];
+  try {
+    scanStrings(body, (path, start, end) => {
+      if (!isVersionLink(path)) return;
+      const next = rewrittenUrl(JSON.parse(body.slice(start, end)) as string, base);
+      if (next !== undefined) edits.push({ start, end, text: JSON.stringify(next) });
+    });
+  } catch {
+    return { body, rewritten: 0 };
+  }
+  return applyEdits(body, edits);
 }

@@ -52,7 +52,7 @@ export interface Metrics {
   readonly registry: Registry;
   /** `client`: clientFamily(User-Agent) (docs/usage.md); `other` until the caller passes it. */
   observeRequest(action: MetricAction, code: number, seconds: number, client?: ClientFamily): void;
-  observeUpstream(upstream: 'sdrs' | 'evs', operation: string, code: string, seconds: number): void;
+  observeUpstream(upstream: 'sdrs' | 'evs' | 'iam', operation: string, code: string, seconds: number): void;
   countJob(operation: string, outcome: JobOutcome): void;
   /** Counts a refusal when `code` is a validation error of the catalogue; other codes are not validation failures. */
   countValidationFailure(action: MetricAction, code: ErrorCode): void;
@@ -61,6 +61,8 @@ export interface Metrics {
   countReadCache(result: ReadCacheResult): void;
   /** Counts a refusal when `code` is an auth failure (AUTH_FAILURE_CODES); other codes are ignored. */
   countAuthFailure(code: ErrorCode): void;
+  /** A changed TLS_CERT_FILE/TLS_KEY_FILE/TLS_CA_FILE applied (success) or refused (failure: the last good one stays). */
+  countTlsReload(outcome: 'success' | 'failure'): void;
   readonly inFlight: Gauge;
 }
 
@@ -70,13 +72,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
 
   const requests = new Counter({ name: 'evs_gateway_requests_total', help: 'Legacy API requests answered, by action, HTTP status answered and client family (from the User-Agent).', labelNames: ['action', 'code', 'client'], registers: [registry] });
   const requestDuration = new Histogram({ name: 'evs_gateway_request_duration_seconds', help: 'Time from request received to response sent, by action and HTTP status answered.', labelNames: ['action', 'code'], buckets: REQUEST_BUCKETS, registers: [registry] });
-  const upstreamRequests = new Counter({ name: 'evs_gateway_upstream_requests_total', help: 'Requests made to SDRS or EVS, by operation and upstream HTTP status (or the gateway status 502/503/504 for transport failures).', labelNames: ['upstream', 'operation', 'code'], registers: [registry] });
-  const upstreamDuration = new Histogram({ name: 'evs_gateway_upstream_request_duration_seconds', help: 'Duration of requests made to SDRS or EVS, by operation.', labelNames: ['upstream', 'operation'], buckets: UPSTREAM_BUCKETS, registers: [registry] });
+  const upstreamRequests = new Counter({ name: 'evs_gateway_upstream_requests_total', help: 'Requests made to SDRS, EVS or IAM, by operation and upstream HTTP status (or the gateway status 502/503/504 for transport failures).', labelNames: ['upstream', 'operation', 'code'], registers: [registry] });
+  const upstreamDuration = new Histogram({ name: 'evs_gateway_upstream_request_duration_seconds', help: 'Duration of requests made to SDRS, EVS or IAM, by operation.', labelNames: ['upstream', 'operation'], buckets: UPSTREAM_BUCKETS, registers: [registry] });
   const jobs = new Counter({ name: 'evs_gateway_sdrs_jobs_total', help: 'SDRS jobs started by the gateway and, when it waited for them, how they ended.', labelNames: ['operation', 'status'], registers: [registry] });
   const validationFailures = new Counter({ name: 'evs_gateway_validation_failures_total', help: 'Legacy requests refused before any upstream call, by action and reason.', labelNames: ['action', 'reason'], registers: [registry] });
   const idMapReloads = new Counter({ name: 'evs_gateway_id_map_reloads_total', help: 'Reloads of ID_MAP_FILE, by outcome (a failed reload keeps the last good mapping).', labelNames: ['outcome'], registers: [registry] });
   const readCache = new Counter({ name: 'evs_gateway_sdrs_read_cache_total', help: 'SDRS reads wanted by legacy reads, by result: hit (served from the read cache), coalesced (joined an identical call in flight), miss (called SDRS).', labelNames: ['result'], registers: [registry] });
   const authFailures = new Counter({ name: 'evs_gateway_auth_failures_total', help: 'AK/SK-signed or trust-local requests refused before any upstream call, by reason.', labelNames: ['reason'], registers: [registry] });
+  const tlsReloads = new Counter({ name: 'evs_gateway_tls_reloads_total', help: 'Reloads of the inbound TLS certificate after its files changed, by outcome (a failed reload keeps the last good certificate).', labelNames: ['outcome'], registers: [registry] });
   const inFlight = new Gauge({ name: 'evs_gateway_in_flight_requests', help: 'Legacy API requests currently being handled.', registers: [registry] });
   const buildInfo = new Gauge({ name: 'evs_gateway_build_info', help: 'Always 1; the labels say which gateway version runs on which Node.js.', labelNames: ['version', 'node'], registers: [registry] });
   buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
@@ -88,6 +91,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   for (const result of READ_CACHE_RESULTS) readCache.inc({ result }, 0);
   const readCacheChildren = new Map(READ_CACHE_RESULTS.map((r) => [r, readCache.labels(r)]));
   for (const reason of AUTH_FAILURE_CODES) authFailures.inc({ reason }, 0);
+  for (const outcome of ['success', 'failure']) tlsReloads.inc({ outcome }, 0);
 
   // Children are cached so the hot path does not build a label object per request.
   const requestChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
@@ -133,6 +137,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     },
     countAuthFailure(code) {
       if (AUTH_FAILURE_SET.has(code)) authFailures.labels(code).inc();
+    },
+    countTlsReload(outcome) {
+      tlsReloads.labels(outcome).inc();
     },
   };
 }

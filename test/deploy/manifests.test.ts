@@ -100,7 +100,9 @@ for (const b of BUILDS) {
         for (const k of ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ServiceMonitor']) assert.ok(!list.includes(k), `sidecar overlay renders a ${k}`);
         assert.equal(kinds('PodMonitor').length, 1);
       } else {
-        for (const k of ['Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ServiceMonitor', 'ServiceAccount']) assert.equal(kinds(k).length, 1, `${b}: one ${k}`);
+        for (const k of ['HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ServiceMonitor', 'ServiceAccount']) assert.equal(kinds(k).length, 1, `${b}: one ${k}`);
+        // The clients' Service and the headless admin Service the ServiceMonitor selects.
+        assert.deepEqual(kinds('Service').map((o) => o.metadata.name.replace(/^.*?(evs-sdrs-gateway)/, '$1')).sort(), ['evs-sdrs-gateway', 'evs-sdrs-gateway-admin'], `${b}: Services`);
         assert.equal(kinds('Deployment').length, 1);
       }
       assert.deepEqual([...generated.keys()].sort(), ['evs-sdrs-gateway-config', 'evs-sdrs-gateway-id-map']);

@@ -66,17 +66,18 @@ describe('rendered overlays/sidecar-tls (kubectl kustomize)', { skip }, () => {
     assert.equal(env(gateway, 'TLS_KEY_FILE'), `${mount.mountPath}/tls.key`);
   });
 
-  it('listens on 443 as non-root, and probes, scrape and NetworkPolicy follow', () => {
+  it('listens on 443 as non-root; probes, scrape and NetworkPolicy stay on the plain-HTTP admin port', () => {
     assert.equal(env(gateway, 'PORT'), '443');
-    assert.deepEqual(gateway.ports, [{ name: 'gateway-https', containerPort: 443, protocol: 'TCP' }]);
+    assert.deepEqual(gateway.ports, [{ name: 'gateway-https', containerPort: 443, protocol: 'TCP' }, { name: 'gateway-admin', containerPort: 9090, protocol: 'TCP' }]);
     assert.equal(gateway.securityContext.runAsNonRoot, true);
     assert.deepEqual(gateway.securityContext.capabilities.drop, ['ALL']);
     const start = Number((pod.securityContext.sysctls as Obj[]).find((s) => s.name === 'net.ipv4.ip_unprivileged_port_start')?.value);
     assert.ok(start <= 443, 'an unprivileged user may bind 443');
-    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual([gateway[probe].httpGet.port, gateway[probe].httpGet.scheme], ['gateway-https', 'HTTPS'], probe);
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual([gateway[probe].httpGet.port, gateway[probe].httpGet.scheme], ['gateway-admin', undefined], probe);
     const endpoint = (one('PodMonitor').spec.podMetricsEndpoints as Obj[])[0] as Obj;
-    assert.deepEqual([endpoint.port, endpoint.scheme], ['gateway-https', 'https']);
-    assert.deepEqual(one('NetworkPolicy').spec.ingress[0].ports, [{ protocol: 'TCP', port: 443 }]);
+    assert.deepEqual([endpoint.port, endpoint.scheme], ['gateway-admin', 'http']);
+    // Nothing outside the pod needs the HTTPS port: the application reaches it on the loopback.
+    assert.deepEqual(one('NetworkPolicy').spec.ingress[0].ports, [{ protocol: 'TCP', port: 9090 }]);
   });
 
   it('passthrough reaches the real EVS by address: not a name the pod aliases, not the loopback', () => {

@@ -108,7 +108,8 @@ describe('rendered by kubectl kustomize', { skip: skipWithout(KUBECTL.tool, KUBE
           if (config.evsEndpoint !== undefined) assert.match(config.evsEndpoint, /^https:\/\//, 'EVS_ENDPOINT must use HTTPS');
           assert.equal(config.host, '0.0.0.0', 'kubelet probes and Prometheus reach the pod IP');
           const ports = (g.container.ports as JsonObject[]).map((p) => p.containerPort);
-          assert.deepEqual(ports, [config.port], 'the container port is the PORT setting');
+          assert.ok(config.adminPort !== undefined && config.adminPort !== config.port, 'the admin endpoints have a port of their own');
+          assert.deepEqual(ports, [config.port, config.adminPort], 'the container ports are PORT and ADMIN_PORT');
         });
 
         it('mounts the ID map as a directory from the ConfigMap, and /tmp', () => {
@@ -131,13 +132,14 @@ describe('rendered by kubectl kustomize', { skip: skipWithout(KUBECTL.tool, KUBE
           assert.ok(tmp && isObject(volumes.find((v) => v.name === tmp.name)?.emptyDir), '/tmp is a writable emptyDir');
         });
 
-        it('probes /healthz (liveness, startup) and /readyz (readiness) on the gateway port', () => {
-          const port = loadConfig(g.env).port;
+        it('probes /healthz (liveness, startup) and /readyz (readiness) on the admin port (plain HTTP whatever TLS the legacy port has)', () => {
+          const port = loadConfig(g.env).adminPort;
           for (const [name, path] of [['livenessProbe', '/healthz'], ['readinessProbe', '/readyz'], ['startupProbe', '/healthz']] as const) {
             const p = probe(g.container, name);
             assert.ok(isObject(p.httpGet), `${name} uses httpGet`);
             assert.equal(p.httpGet.path, path, `${name} path`);
             assert.equal(portNumber(g, p.httpGet.port), port, `${name} port`);
+            assert.notEqual(p.httpGet.scheme, 'HTTPS', `${name}: the admin port is plain HTTP`);
             assert.ok(Number(p.timeoutSeconds ?? 1) <= Number(p.periodSeconds ?? 10), `${name}: timeout longer than the period`);
           }
         });
@@ -237,14 +239,22 @@ describe('rendered by kubectl kustomize', { skip: skipWithout(KUBECTL.tool, KUBE
       else assert.ok(Number(pdb.minAvailable) >= 1 && Number(pdb.minAvailable) < min, 'minAvailable must leave room for evictions');
     });
 
-    it('Service, NetworkPolicy ingress and container agree on the port', () => {
-      const port = loadConfig(gateway.env).port;
-      const service = find('Service').spec as JsonObject;
-      for (const p of service.ports as JsonObject[]) assert.equal(portNumber(gateway, p.targetPort), port);
+    it('Service, NetworkPolicy ingress and container agree on the ports; the clients\' Service has no admin port', () => {
+      const { port, adminPort } = loadConfig(gateway.env);
+      const services = objects.filter((o) => o.kind === 'Service');
+      const clients = services.find((o) => o.metadata.name === 'evs-sdrs-gateway')?.spec as JsonObject;
+      for (const p of clients.ports as JsonObject[]) assert.equal(portNumber(gateway, p.targetPort), port);
+      const admin = services.find((o) => o.metadata.name === 'evs-sdrs-gateway-admin')?.spec as JsonObject;
+      assert.equal(admin.clusterIP, 'None', 'headless: endpoints for Prometheus, no virtual IP');
+      for (const p of admin.ports as JsonObject[]) assert.equal(portNumber(gateway, p.targetPort), adminPort);
       const np = find('NetworkPolicy').spec as JsonObject;
       assert.deepEqual(np.policyTypes, ['Ingress', 'Egress']);
-      const ingressPorts = (np.ingress as JsonObject[]).flatMap((r) => r.ports as JsonObject[]);
-      assert.deepEqual(ingressPorts.map((p) => [p.protocol, p.port]), [['TCP', port]]);
+      const rules = (np.ingress as JsonObject[]).map((r) => ({
+        from: JSON.stringify(r.from),
+        ports: (r.ports as JsonObject[]).map((p) => [p.protocol, p.port]),
+      }));
+      assert.deepEqual(rules.map((r) => r.ports), [[['TCP', port]], [['TCP', adminPort]]]);
+      assert.match(rules[1]!.from, /kubernetes.io\/metadata.name/, 'the admin port is admitted from one namespace only');
     });
 
     it('NetworkPolicy egress: DNS (UDP+TCP 53 to kube-dns) and HTTPS 443 to ipBlocks only', () => {
