@@ -1,7 +1,7 @@
 // The prologue every translated handler shares: the ids from the path (400), the caller's
 // credential (401), in that order, and the SDRS call context built from them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CallContext } from '../sdrs/types.ts';
+import type { CallContext, UpstreamOutcome } from '../sdrs/types.ts';
 import { authToken, pathId, requestState, type RequestState, type RouteParams } from './request.ts';
 
 export interface LegacyCall {
@@ -24,5 +24,8 @@ export function beginLegacyCall(req: IncomingMessage, res: ServerResponse, param
   if (resource === 'replication_consistency_group_id') state.groupId = resourceId;
   const token = authToken(req);
   state.token = token;
-  return { state, projectId, resourceId, ctx: { token, requestId: state.requestId } };
+  const observe = (outcome: UpstreamOutcome): void => {
+    state.upstream = { name: 'sdrs', ...outcome };
+  };
+  return { state, projectId, resourceId, ctx: { token, requestId: state.requestId, observe } };
 }

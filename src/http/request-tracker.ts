@@ -8,6 +8,7 @@ import { clientFamily } from '../observability/client-family.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MetricAction, Metrics } from '../observability/metrics.ts';
 import { ACTION_NAMES } from '../translate/actions.ts';
+import { authMethodOf, logRoute } from './log-fields.ts';
 import { newRequestState, type RequestState } from './request.ts';
 
 const AUDITED_ACTIONS: ReadonlySet<string> = new Set(ACTION_NAMES);
@@ -44,12 +45,13 @@ export function createRequestTracker(deps: { logger: Logger; metrics: Metrics })
     const seconds = (performance.now() - state.startedAt) / 1000;
     // 499: the client went away before the answer was complete (nginx's convention).
     const code = res.writableFinished ? res.statusCode : 499;
-    metrics.observeRequest(state.action, code, seconds, clientFamily(req.headers['user-agent']));
+    const client = clientFamily(req.headers['user-agent']);
+    metrics.observeRequest(state.action, code, seconds, client);
     if (state.errorCode) metrics.countValidationFailure(state.action, state.errorCode);
     if (inFlight === 0) for (const resolve of idle) resolve();
     // Both lines are info: below that level (LOG_LEVEL=warn) their objects are not even built.
     if (!logger.isLevelEnabled('info')) return;
-    logger.info(accessLine(req, state, code, seconds), 'request');
+    logger.info(accessLine(req, state, code, seconds, client), 'request');
     if (AUDITED_ACTIONS.has(state.action)) logger.info(auditLine(req, state, code), 'audit: legacy action');
   };
 
@@ -95,15 +97,23 @@ function capHeader(value: string | string[] | undefined): string | undefined {
   return text.length > 256 ? `${text.slice(0, 256)}…` : text;
 }
 
-function accessLine(req: IncomingMessage, state: RequestState, status: number, seconds: number): Record<string, unknown> {
+/** The access line; every field is documented in docs/logging.md (test/logging.test.ts checks both). */
+function accessLine(req: IncomingMessage, state: RequestState, status: number, seconds: number, client: string): Record<string, unknown> {
   return {
     requestId: state.requestId,
     method: req.method,
+    route: logRoute(state),
     action: state.action,
     projectId: state.projectId,
     groupId: state.groupId,
     status,
+    upstream: state.upstream?.name,
+    upstreamStatus: state.upstream?.status,
+    upstreamError: state.upstream?.failure,
     durationMs: Math.round(seconds * 1000 * 10) / 10,
+    clientAddress: state.clientAddress,
+    clientFamily: client,
+    authMethod: authMethodOf(req.headers),
     jobIds: state.jobIds.length ? state.jobIds : undefined,
     outcome: state.outcome,
     reason: state.errorCode,
@@ -121,9 +131,10 @@ function auditLine(req: IncomingMessage, state: RequestState, status: number): R
     action: state.action,
     projectId: state.projectId,
     groupId: state.groupId,
-    sourceAddress: req.socket.remoteAddress,
+    sourceAddress: state.clientAddress,
     forwardedFor: capHeader(req.headers['x-forwarded-for']),
     userAgent: capHeader(req.headers['user-agent']),
+    authMethod: authMethodOf(req.headers),
     jobIds: state.jobIds,
     status,
     outcome: state.outcome ?? (status < 400 ? 'ok' : 'error'),

@@ -7,7 +7,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { caWithExtra, classifyTransportCode, transportCode } from '../transport.ts';
 import { parseSdrsErrorBody } from './envelope.ts';
 import { SdrsBadResponseError, SdrsError, SdrsHttpError, SdrsTimeoutError, SdrsUnavailableError } from './errors.ts';
-import type { CallContext, SdrsRequest, SdrsTransport } from './types.ts';
+import type { CallContext, SdrsRequest, SdrsTransport, UpstreamOutcome } from './types.ts';
 
 export type { CallContext, SdrsRequest, SdrsTransport } from './types.ts';
 
@@ -81,11 +81,13 @@ export class SdrsClient implements SdrsTransport {
     }
     const exchange = new Exchange(MAX_RESPONSE_BYTES, this.#opts.timeoutMs);
     let metricCode: string;
+    const outcome: UpstreamOutcome = {};
     try {
       let answer: Answer;
       try {
         this.#pool.dispatch({ method: req.method, path, headers, body: payload ?? null }, exchange);
         answer = await exchange.answer;
+        outcome.status = answer.statusCode;
       } catch (err) {
         throw transportFailure(req.operation, err, exchange.gotHeaders, this.#opts.timeoutMs);
       }
@@ -94,10 +96,12 @@ export class SdrsClient implements SdrsTransport {
       return body;
     } catch (err) {
       metricCode = upstreamMetricCode(err);
+      if (err instanceof SdrsError && err.kind !== 'http') outcome.failure = err.kind;
       throw err;
     } finally {
       exchange.dispose();
       this.#opts.metrics?.observeUpstream('sdrs', req.operation, metricCode!, (performance.now() - started) / 1000);
+      ctx.observe?.(outcome);
     }
   }
 

@@ -6,6 +6,18 @@
 export interface CallContext {
   token: string;
   requestId: string;
+  /** Told how each SDRS exchange of the request ended (the access log's upstream fields). */
+  observe?: (outcome: UpstreamOutcome) => void;
+}
+
+/**
+ * How one upstream exchange ended: the HTTP status when an answer arrived, `failure` when the
+ * exchange did not give a usable one (`timeout`, `unavailable`: no answer; `bad_response`: not
+ * usable). A closed set, so log lines never carry an upstream's free text.
+ */
+export interface UpstreamOutcome {
+  status?: number;
+  failure?: 'timeout' | 'unavailable' | 'bad_response';
 }
 
 export interface SdrsRequest {
