@@ -7,6 +7,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import configSchema from '../schemas/config.schema.json' with { type: 'json' };
+import type { LogFormat } from './observability/log-format.ts';
 import { ACTION_NAMES, type ActionName } from './translate/actions.ts';
 
 // ajv-formats ships CommonJS with a default export; under ESM the callable sits on .default.
@@ -28,6 +29,8 @@ export interface Config {
   jobPollMaxIntervalMs: number;
   maxBodyBytes: number;
   logLevel: string;
+  /** `json`, or `pretty` (pino-pretty, a devDependency; src/observability/log-format.ts). */
+  logFormat: LogFormat;
   evsEndpoint: string | undefined;
   evsTimeoutMs: number;
   evsCaFile: string | undefined;
@@ -132,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobPollMaxIntervalMs: s.JOB_POLL_MAX_INTERVAL_MS,
     maxBodyBytes: s.MAX_BODY_BYTES,
     logLevel: s.LOG_LEVEL,
+    logFormat: s.LOG_FORMAT,
     evsEndpoint: s.EVS_ENDPOINT,
     evsTimeoutMs: s.EVS_TIMEOUT_MS,
     evsCaFile: s.EVS_CA_FILE,

@@ -2,6 +2,7 @@
 // CLI: `serve` (default), `check`, `emulator`, `translate`. Signals and graceful shutdown live here.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, settingGiven, type Config } from './config.ts';
+import { logDestination } from './observability/log-format.ts';
 import { createLogger } from './observability/logger.ts';
 import { createGateway } from './server.ts';
 import { checkStartup, listenError } from './startup-checks.ts';
@@ -60,7 +61,7 @@ async function serve(argv: string[]): Promise<void> {
   if (values.help) return void process.stdout.write(`${HELP.serve}\n`);
   let config: Config = withDemoHost(loadConfig(), values.demo);
   await checkStartup(config, { demo: values.demo });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination(config.logFormat));
   let stopEmulator: (() => Promise<void>) | undefined;
   let demo: { projectId: string; groupId: string } | undefined;
 

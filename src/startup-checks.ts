@@ -5,8 +5,12 @@
 import { X509Certificate } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
+import { loadKeyFile } from './auth/key-file.ts';
+import { KeyFileError } from './auth/key-table.ts';
 import { ConfigError, type Config } from './config.ts';
 import { loadIdMapFile } from './id-map-file.ts';
+import { checkLogFormat, PrettyUnavailableError } from './observability/log-format.ts';
+import { loadTlsMaterial, TlsConfigError } from './tls/source.ts';
 import { createIdMapper } from './translate/id-map.ts';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -46,6 +50,53 @@ export function checkIdMapFile(path: string): number {
   }
 }
 
+/**
+ * The files of the AK/SK and inbound-TLS settings, by their setting names; an empty value is unset.
+ * Until those settings are part of Config, `checkStartup` reads them from the environment.
+ */
+export interface SettingFiles {
+  ACCESS_KEYS_FILE?: string | undefined;
+  TLS_CERT_FILE?: string | undefined;
+  TLS_KEY_FILE?: string | undefined;
+  TLS_CA_FILE?: string | undefined;
+}
+
+/**
+ * Loads ACCESS_KEYS_FILE and the TLS files with the very loaders the gateway uses (src/auth/key-file.ts,
+ * src/tls/source.ts: parsable, the key matches the certificate, OpenSSL accepts the CA), so `check`
+ * passes exactly when `serve` would. Returns summary parts; throws ConfigError naming the setting.
+ * Messages never carry key material: the loaders' messages name files and causes only.
+ */
+export function checkSettingFiles(files: SettingFiles): string[] {
+  const given = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v);
+  const accessKeys = given(files.ACCESS_KEYS_FILE);
+  const [cert, key, ca] = [given(files.TLS_CERT_FILE), given(files.TLS_KEY_FILE), given(files.TLS_CA_FILE)];
+  const parts: string[] = [];
+  if (accessKeys) {
+    try {
+      parts.push(`ACCESS_KEYS_FILE ${loadKeyFile(accessKeys).size} access key(s)`);
+    } catch (err) {
+      if (err instanceof KeyFileError) throw new ConfigError(err.message.replace(/^ACCESS_KEYS_FILE /, 'ACCESS_KEYS_FILE: '));
+      throw err;
+    }
+  }
+  if (!cert && !key && !ca) return parts;
+  if (!cert || !key) {
+    const [missing, set] = !cert ? ['TLS_CERT_FILE', key ? 'TLS_KEY_FILE' : 'TLS_CA_FILE'] : ['TLS_KEY_FILE', 'TLS_CERT_FILE'];
+    throw new ConfigError(`${missing}: required when ${set} is set (inbound TLS needs both TLS_CERT_FILE and TLS_KEY_FILE; TLS_CA_FILE only adds client-certificate checks)`);
+  }
+  // OpenSSL's own refusal of a bad CA file does not say which file; this check does.
+  if (ca) checkCaFile('TLS_CA_FILE', ca);
+  try {
+    const { info } = loadTlsMaterial({ certFile: cert, keyFile: key, caFile: ca });
+    parts.push(`TLS ${info.subject.replace(/\n/g, ', ')} (valid to ${info.validTo})${ca ? ', client certificates required (TLS_CA_FILE)' : ''}`);
+  } catch (err) {
+    if (err instanceof TlsConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+  return parts;
+}
+
 export async function checkHost(host: string): Promise<void> {
   try {
     await lookup(host);
@@ -66,6 +117,13 @@ export async function checkStartup(config: Config, opts: { demo: boolean }): Pro
   if (config.sdrsCaFile) parts.push(`SDRS_CA_FILE ${checkCaFile('SDRS_CA_FILE', config.sdrsCaFile)} certificate(s)`);
   if (config.evsCaFile) parts.push(`EVS_CA_FILE ${checkCaFile('EVS_CA_FILE', config.evsCaFile)} certificate(s)`);
   if (config.idMapFile) parts.push(`ID_MAP_FILE ${checkIdMapFile(config.idMapFile)} entries`);
+  parts.push(...checkSettingFiles(process.env));
+  try {
+    checkLogFormat(config.logFormat);
+  } catch (err) {
+    if (err instanceof PrettyUnavailableError) throw new ConfigError(`LOG_FORMAT: ${err.message}`);
+    throw err;
+  }
   await checkHost(config.host);
   parts.push(`listen ${config.host}:${config.port}`);
   return parts.join(', ');
