@@ -34,8 +34,10 @@ Runs the gateway on PORT (default 8080) in front of SDRS_ENDPOINT.
   check: `Usage: evs-sdrs-gateway check [--demo]
 
 Validates what \`serve\` would use: every setting (environment and CONFIG_FILE), the files they
-name (SDRS_CA_FILE and EVS_CA_FILE must hold PEM certificates, ID_MAP_FILE must be a valid map),
-and that HOST resolves. Prints "OK: ..." and exits 0, or prints the problem and exits 2.
+name (SDRS_CA_FILE and EVS_CA_FILE must hold PEM certificates, ID_MAP_FILE must be a valid map,
+ACCESS_KEYS_FILE must load, TLS_CERT_FILE and TLS_KEY_FILE must be a matching pair and
+TLS_CA_FILE PEM), that LOG_FORMAT=pretty has pino-pretty, and that HOST resolves. Prints
+"OK: ..." and exits 0, or prints the problem and exits 2.
 
   --demo   check for 'serve --demo' (SDRS_ENDPOINT may be unset)`,
   emulator: `Usage: evs-sdrs-gateway emulator [--seed]
