@@ -1,7 +1,7 @@
 // The closed sets the access and audit lines draw their categorical fields from (docs/logging.md
 // lists them), so a log query can rely on every value and no raw path or header text lands in
 // those fields.
-import { authMethodOf, type AuthMethod } from '../auth/method.ts';
+import type { AuthMethod } from '../auth/method.ts';
 import type { RequestState } from './request.ts';
 import { ROUTE_NAMES, type RouteName } from './route-table.ts';
 
@@ -21,5 +21,3 @@ export const UPSTREAM_FAILURES = ['timeout', 'unavailable', 'bad_response'] as c
 export function logRoute(state: RequestState): LogRoute {
   return state.route ?? (state.action === 'passthrough' ? 'passthrough' : 'none');
 }
-
-export { authMethodOf };

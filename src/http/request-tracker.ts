@@ -4,11 +4,12 @@
 // Health and metrics endpoints do not come through here: they are not legacy API requests.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { authMethodOf } from '../auth/method.ts';
 import { clientFamily } from '../observability/client-family.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MetricAction, Metrics } from '../observability/metrics.ts';
 import { ACTION_NAMES } from '../translate/actions.ts';
-import { authMethodOf, logRoute } from './log-fields.ts';
+import { logRoute } from './log-fields.ts';
 import { newRequestState, type RequestState } from './request.ts';
 
 const AUDITED_ACTIONS: ReadonlySet<string> = new Set(ACTION_NAMES);
