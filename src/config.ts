@@ -8,6 +8,7 @@ import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import configSchema from '../schemas/config.schema.json' with { type: 'json' };
 import { parseTrustedClients } from './auth/trusted-clients.ts';
+import type { LogFormat } from './observability/log-format.ts';
 import { WAIT_NAMES, type WaitName } from './translate/writes.ts';
 import { parseTrustedProxies } from './trusted-proxies.ts';
 
@@ -30,6 +31,8 @@ export interface Config {
   jobPollMaxIntervalMs: number;
   maxBodyBytes: number;
   logLevel: string;
+  /** `json`, or `pretty` (pino-pretty, a devDependency; src/observability/log-format.ts). */
+  logFormat: LogFormat;
   evsEndpoint: string | undefined;
   evsTimeoutMs: number;
   evsCaFile: string | undefined;
@@ -171,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobPollMaxIntervalMs: s.JOB_POLL_MAX_INTERVAL_MS,
     maxBodyBytes: s.MAX_BODY_BYTES,
     logLevel: s.LOG_LEVEL,
+    logFormat: s.LOG_FORMAT,
     evsEndpoint: s.EVS_ENDPOINT,
     evsTimeoutMs: s.EVS_TIMEOUT_MS,
     evsCaFile: s.EVS_CA_FILE,

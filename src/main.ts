@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { demoSignedCurl, writeDemoKeyFile, type DemoKey } from './cli/demo-aksk.ts';
 import { ConfigError, loadConfig, settingGiven, type Config } from './config.ts';
+import { logDestination } from './observability/log-format.ts';
 import { createLogger } from './observability/logger.ts';
 import { demoIamHelp, withDemoIam } from './demo-iam.ts';
 import { createGateway } from './server.ts';
@@ -35,8 +36,10 @@ Runs the gateway on PORT (default 8080) in front of SDRS_ENDPOINT.
   check: `Usage: evs-sdrs-gateway check [--demo]
 
 Validates what \`serve\` would use: every setting (environment and CONFIG_FILE), the files they
-name (SDRS_CA_FILE and EVS_CA_FILE must hold PEM certificates, ID_MAP_FILE must be a valid map),
-and that HOST resolves. Prints "OK: ..." and exits 0, or prints the problem and exits 2.
+name (SDRS_CA_FILE and EVS_CA_FILE must hold PEM certificates, ID_MAP_FILE must be a valid map,
+ACCESS_KEYS_FILE must load, TLS_CERT_FILE and TLS_KEY_FILE must be a matching pair and
+TLS_CA_FILE PEM), that LOG_FORMAT=pretty has pino-pretty, and that HOST resolves. Prints
+"OK: ..." and exits 0, or prints the problem and exits 2.
 
   --demo   check for 'serve --demo' (SDRS_ENDPOINT may be unset)`,
   emulator: `Usage: evs-sdrs-gateway emulator [--seed]
@@ -62,7 +65,7 @@ async function serve(argv: string[]): Promise<void> {
   if (values.help) return void process.stdout.write(`${HELP.serve}\n`);
   let config: Config = withDemoHost(loadConfig(), values.demo);
   await checkStartup(config, { demo: values.demo });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination(config.logFormat));
   let stopEmulator: (() => Promise<void>) | undefined;
   let demo: { projectId: string; groupId: string; key: DemoKey; user: { name: string; password: string; domain: string } } | undefined;
   let removeDemoKeys: (() => void) | undefined;

@@ -6,8 +6,10 @@ import { X509Certificate } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { loadKeyFile } from './auth/key-file.ts';
+import { KeyFileError } from './auth/key-table.ts';
 import { ConfigError, type Config } from './config.ts';
 import { loadIdMapFile } from './id-map-file.ts';
+import { checkLogFormat, PrettyUnavailableError } from './observability/log-format.ts';
 import { loadTlsMaterial, TlsConfigError } from './tls/source.ts';
 import { createIdMapper } from './translate/id-map.ts';
 
@@ -48,27 +50,51 @@ export function checkIdMapFile(path: string): number {
   }
 }
 
-/** Throws unless the key table loads as the gateway would load it (messages never carry a key). Returns its key count. */
-export function checkAccessKeysFile(path: string): number {
-  readSettingFile('ACCESS_KEYS_FILE', path);
-  try {
-    return loadKeyFile(path).size;
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
+/**
+ * The files of the AK/SK and inbound-TLS settings, by their setting names; an empty value is unset.
+ * `checkStartup` passes them from the configuration (test/unit/setting-files.test.ts drives each).
+ */
+export interface SettingFiles {
+  ACCESS_KEYS_FILE?: string | undefined;
+  TLS_CERT_FILE?: string | undefined;
+  TLS_KEY_FILE?: string | undefined;
+  TLS_CA_FILE?: string | undefined;
 }
 
-/** Throws unless the TLS files load as the server would load them (certificate, matching key, CA). Returns the certificate's subject and expiry. */
-export function checkTlsFiles(config: Config): string {
-  if (!config.tlsCertFile || !config.tlsKeyFile) return '';
-  if (config.tlsCaFile) checkCaFile('TLS_CA_FILE', config.tlsCaFile);
+/**
+ * Loads ACCESS_KEYS_FILE and the TLS files with the very loaders the gateway uses (src/auth/key-file.ts,
+ * src/tls/source.ts: parsable, the key matches the certificate, OpenSSL accepts the CA), so `check`
+ * passes exactly when `serve` would. Returns summary parts; throws ConfigError naming the setting.
+ * Messages never carry key material: the loaders' messages name files and causes only.
+ */
+export function checkSettingFiles(files: SettingFiles): string[] {
+  const given = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v);
+  const accessKeys = given(files.ACCESS_KEYS_FILE);
+  const [cert, key, ca] = [given(files.TLS_CERT_FILE), given(files.TLS_KEY_FILE), given(files.TLS_CA_FILE)];
+  const parts: string[] = [];
+  if (accessKeys) {
+    try {
+      parts.push(`ACCESS_KEYS_FILE ${loadKeyFile(accessKeys).size} access key(s)`);
+    } catch (err) {
+      if (err instanceof KeyFileError) throw new ConfigError(err.message.replace(/^ACCESS_KEYS_FILE /, 'ACCESS_KEYS_FILE: '));
+      throw err;
+    }
+  }
+  if (!cert && !key && !ca) return parts;
+  if (!cert || !key) {
+    const [missing, set] = !cert ? ['TLS_CERT_FILE', key ? 'TLS_KEY_FILE' : 'TLS_CA_FILE'] : ['TLS_KEY_FILE', 'TLS_CERT_FILE'];
+    throw new ConfigError(`${missing}: required when ${set} is set (inbound TLS needs both TLS_CERT_FILE and TLS_KEY_FILE; TLS_CA_FILE only adds client-certificate checks)`);
+  }
+  // OpenSSL's own refusal of a bad CA file does not say which file; this check does.
+  if (ca) checkCaFile('TLS_CA_FILE', ca);
   try {
-    const { info } = loadTlsMaterial({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, caFile: config.tlsCaFile });
-    return `TLS ${info.subject.replace(/\n/g, ', ')} valid to ${info.validTo}${config.tlsCaFile ? ', client certificates required' : ''}`;
+    const { info } = loadTlsMaterial({ certFile: cert, keyFile: key, caFile: ca });
+    parts.push(`TLS ${info.subject.replace(/\n/g, ', ')} (valid to ${info.validTo})${ca ? ', client certificates required (TLS_CA_FILE)' : ''}`);
   } catch (err) {
     if (err instanceof TlsConfigError) throw new ConfigError(err.message);
     throw err;
   }
+  return parts;
 }
 
 export async function checkHost(host: string): Promise<void> {
@@ -91,11 +117,23 @@ export async function checkStartup(config: Config, opts: { demo: boolean }): Pro
   if (config.sdrsCaFile) parts.push(`SDRS_CA_FILE ${checkCaFile('SDRS_CA_FILE', config.sdrsCaFile)} certificate(s)`);
   if (config.evsCaFile) parts.push(`EVS_CA_FILE ${checkCaFile('EVS_CA_FILE', config.evsCaFile)} certificate(s)`);
   if (config.idMapFile) parts.push(`ID_MAP_FILE ${checkIdMapFile(config.idMapFile)} entries`);
-  if (config.accessKeysFile && config.inboundAuth === 'verify') parts.push(`ACCESS_KEYS_FILE ${checkAccessKeysFile(config.accessKeysFile)} keys`);
   if (config.inboundAuth === 'trust-local') parts.push(`INBOUND_AUTH trust-local (${config.trustedClients})`);
-  const tls = checkTlsFiles(config);
-  if (tls) parts.push(tls);
+  parts.push(
+    ...checkSettingFiles({
+      // trust-local verifies nothing: its key table would never be read.
+      ACCESS_KEYS_FILE: config.inboundAuth === 'verify' ? config.accessKeysFile : undefined,
+      TLS_CERT_FILE: config.tlsCertFile,
+      TLS_KEY_FILE: config.tlsKeyFile,
+      TLS_CA_FILE: config.tlsCaFile,
+    }),
+  );
   if (config.iamEndpoint) parts.push(`IAM ${config.iamEndpoint} (catalog EVS -> ${config.publicUrl})`);
+  try {
+    checkLogFormat(config.logFormat);
+  } catch (err) {
+    if (err instanceof PrettyUnavailableError) throw new ConfigError(`LOG_FORMAT: ${err.message}`);
+    throw err;
+  }
   await checkHost(config.host);
   parts.push(`listen ${config.host}:${config.port}`, config.adminPort === undefined ? 'admin endpoints on the same port' : `admin ${config.host}:${config.adminPort}`);
   return parts.join(', ');

@@ -2,7 +2,7 @@
 // credential (401; for an AK/SK or trust-local request, already settled by src/http/inbound-auth.ts,
 // the project it may act on: 403), in that order, and the SDRS call context built from them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CallContext, SdrsAuth } from '../sdrs/types.ts';
+import type { CallContext, SdrsAuth, UpstreamOutcome } from '../sdrs/types.ts';
 import { clientGoneSignal } from './client-gone.ts';
 import { requestCredential, scopeCredential } from './inbound-auth.ts';
 import { authToken, pathId, requestState, type RequestState, type RouteParams } from './request.ts';
@@ -35,5 +35,8 @@ export function beginLegacyCall(req: IncomingMessage, res: ServerResponse, param
     state.token = token;
     auth = { kind: 'token', token };
   }
-  return { state, projectId, resourceId, ctx: { auth, requestId: state.requestId, signal: clientGoneSignal(req, res) } };
+  const observe = (outcome: UpstreamOutcome): void => {
+    state.upstream = { name: 'sdrs', ...outcome };
+  };
+  return { state, projectId, resourceId, ctx: { auth, requestId: state.requestId, signal: clientGoneSignal(req, res), observe } };
 }

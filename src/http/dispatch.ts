@@ -76,7 +76,7 @@ export function createDispatcher(deps: DispatchDeps): (req: IncomingMessage, res
     switch (resolution.kind) {
       case 'route': {
         const route = resolution.route;
-        tracker.begin(req, res, route.name === 'action' ? 'unknown' : route.name);
+        tracker.begin(req, res, route.name === 'action' ? 'unknown' : route.name).route = route.name;
         afterAuth(deps, req, res, url, 'route', () => handlers[route.name](req, res, resolution.params, query));
         return;
       }

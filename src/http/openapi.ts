@@ -26,7 +26,7 @@ const fault = (status: number, description: string) => ({
 
 const ERRORS_COMMON = {
   '400': fault(400, 'Invalid path id, query or body'),
-  '401': fault(401, 'X-Auth-Token missing, or refused by SDRS'),
+  '401': fault(401, 'No credential (X-Auth-Token or AK/SK), or refused'),
   '403': fault(403, 'SDRS refused access'),
   '404': fault(404, 'Unknown group or pair'),
   '502': fault(502, 'SDRS failed or answered something unusable'),
@@ -36,7 +36,9 @@ const ERRORS_COMMON = {
 
 const projectId = { name: 'project_id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } };
 const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } });
-const token = { name: 'X-Auth-Token', in: 'header', required: true, schema: { type: 'string' } };
+// The credential is a security scheme (SECURITY_SCHEMES), not a header parameter: OpenAPI tools
+// then know which header carries a secret, and one document-wide requirement covers every route.
+const requestId = { name: 'X-Request-Id', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' }, description: 'Echoed back and forwarded upstream; generated when absent or not of this form' };
 const q = (name: string, schema: Json, description: string) => ({ name, in: 'query', required: false, schema, description });
 const LIST_QUERY = [
   q('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 1000 }, 'Page size'),
@@ -82,7 +84,7 @@ const one = (key: string, item: string, description: string) => json({ type: 'ob
 function translatedOperations(actionSchemas: Json): Record<TranslatedRouteName, Json> {
   return {
     action: {
-      parameters: [token, { name: 'X-Request-Id', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } }],
+      parameters: [requestId],
       requestBody: { required: true, content: { 'application/json': { schema: { oneOf: Object.keys(actionSchemas).map((n) => ({ $ref: `#/components/schemas/${n}` })) } } } },
       responses: {
         '200': { description: 'Done (or submitted to SDRS); empty body', headers: { 'X-Sdrs-Job-Id': { schema: { type: 'string' }, description: 'SDRS job id(s), comma-separated' } } },
@@ -92,13 +94,13 @@ function translatedOperations(actionSchemas: Json): Record<TranslatedRouteName, 
         '415': fault(415, 'Body not JSON by Content-Type'),
       },
     },
-    list_groups: { parameters: [token, ...LIST_QUERY, q('status', { type: 'string' }, 'Legacy group status')], responses: { '200': list('replication_consistency_groups', 'ReplicationConsistencyGroup', 'Groups'), ...ERRORS_COMMON } },
-    get_group: { parameters: [token], responses: { '200': one('replication_consistency_group', 'ReplicationConsistencyGroup', 'The group'), ...ERRORS_COMMON } },
+    list_groups: { parameters: [requestId, ...LIST_QUERY, q('status', { type: 'string' }, 'Legacy group status')], responses: { '200': list('replication_consistency_groups', 'ReplicationConsistencyGroup', 'Groups'), ...ERRORS_COMMON } },
+    get_group: { parameters: [requestId], responses: { '200': one('replication_consistency_group', 'ReplicationConsistencyGroup', 'The group'), ...ERRORS_COMMON } },
     list_pairs: {
-      parameters: [token, ...LIST_QUERY, q('status', { type: 'string' }, 'Legacy pair status'), q('replication_status', { type: 'string' }, 'Replication status'), q('replication_consistency_group_id', { type: 'string' }, 'Group id'), q('volume_ids', { type: 'string' }, 'Both disk ids, comma-separated')],
+      parameters: [requestId, ...LIST_QUERY, q('status', { type: 'string' }, 'Legacy pair status'), q('replication_status', { type: 'string' }, 'Replication status'), q('replication_consistency_group_id', { type: 'string' }, 'Group id'), q('volume_ids', { type: 'string' }, 'Both disk ids, comma-separated')],
       responses: { '200': list('replications', 'Replication', 'Pairs'), ...ERRORS_COMMON },
     },
-    get_pair: { parameters: [token], responses: { '200': one('replication', 'Replication', 'The pair'), ...ERRORS_COMMON } },
+    get_pair: { parameters: [requestId], responses: { '200': one('replication', 'Replication', 'The pair'), ...ERRORS_COMMON } },
     ...writeOperations(),
   };
 }
@@ -119,7 +121,7 @@ function writeOperations(): Record<'update_group' | 'delete_group' | 'delete_pai
         'remove_replication_ids: per pair DELETE /v1/{project_id}/replications/{id} with delete_target_volume false (the DR disk is kept); the group must be paused (SDRS available); a group still stopping from a pause is waited for. ' +
         'add_replication_ids naming pairs already in the group: nothing to do; any other pair: 400 (SDRS cannot move a pair into a group). description: must be unchanged (SDRS groups have no changeable description). replication_model: only hypermetro. ' +
         'Everything is checked before the first SDRS call; a failure after some calls is a partial failure naming what was removed, what failed and what was not attempted.',
-      parameters: [token],
+      parameters: [requestId],
       requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/UpdateReplicationConsistencyGroup' } } } },
       responses: {
         '202': {
@@ -133,14 +135,14 @@ function writeOperations(): Record<'update_group' | 'delete_group' | 'delete_pai
     },
     delete_group: {
       description: 'SDRS DELETE /v1/{project_id}/server-groups/{id}. Legacy preconditions: no pairs, status available or error. A group already deleting: 202 again; one gone: 404.',
-      parameters: [token],
+      parameters: [requestId],
       responses: { '202': { description: 'Deleting (or deleted, with ACTION_WAIT delete); empty body', headers: jobHeader }, ...WRITE_ERRORS },
     },
     delete_pair: {
       description:
         'SDRS DELETE /v1/{project_id}/replications/{id} {"replication": {"server_group_id", "delete_target_volume": false}}: the DR disk is kept. Every SDRS pair has a group, so the legacy "not in a group" is read as "its group is not protected". ' +
         'A pair already deleting, or already gone (e.g. removed by the group update before): 202.',
-      parameters: [token],
+      parameters: [requestId],
       responses: { '202': { description: 'Deleting (or deleted, with ACTION_WAIT delete); empty body', headers: jobHeader }, ...WRITE_ERRORS },
     },
   };
@@ -155,10 +157,39 @@ function legacyPaths(actionSchemas: Json): Json {
     const op: Json =
       route.kind === 'translated'
         ? { ...extra[route.name], parameters: [...pathParams, ...(extra[route.name].parameters as unknown[])] }
-        : { parameters: [...pathParams, token], responses: { '501': fault(501, `No SDRS equivalent: ${route.instead}`) } };
+        : { parameters: [...pathParams, requestId], responses: { '501': fault(501, `No SDRS equivalent: ${route.instead}`) } };
     (paths[route.path] ??= {})[route.method.toLowerCase()] = { operationId: route.name, summary: route.summary, ...op };
   }
   return paths;
+}
+
+/**
+ * How a legacy client authenticates: the Keystone token it always sent, or an AK/SK signature
+ * (docs/aksk.md). Either one satisfies the document-wide requirement. The AK/SK scheme is an
+ * `apiKey` in `Authorization` because OpenAPI has no type for a signature scheme; the
+ * description says what the header holds.
+ */
+const SECURITY_SCHEMES = {
+  token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'An IAM (Keystone) token, forwarded to SDRS as is; never logged.' },
+  aksk: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description:
+      'AK/SK request signing (SDK-HMAC-SHA256, the OTC API Gateway scheme): `Authorization: SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<a;b>, Signature=<hex>` (or the `Credential=<AK>/<date>/<region>/<service>/sdk_request` form) together with an `X-Sdk-Date` header; see docs/aksk.md. The secret key never travels.',
+  },
+};
+const ANY_CREDENTIAL = [{ token: [] }, { aksk: [] }];
+
+/** Health, readiness, metrics and this document need no credential (`security: []`). */
+function opsPaths(): Json {
+  const op = (operationId: string, summary: string, responses: Json) => ({ get: { operationId, summary, security: [], responses } });
+  return {
+    '/healthz': op('healthz', 'Liveness and the gateway version', { '200': json({ type: 'object', properties: { status: { const: 'ok' }, version: { type: 'string' } } }, 'Alive') }),
+    '/readyz': op('readyz', 'Readiness (503 while draining)', { '200': json({ type: 'object' }, 'Ready'), '503': json({ type: 'object' }, 'Draining') }),
+    '/metrics': op('metrics', 'Prometheus metrics', { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } }),
+    '/openapi.json': op('openapi', 'This document', { '200': json({ type: 'object' }, 'OpenAPI 3.1') }),
+  };
 }
 
 export function buildOpenApi(): Json {
@@ -166,15 +197,19 @@ export function buildOpenApi(): Json {
   for (const [key, schema] of Object.entries(ACTION_SCHEMAS)) actionSchemas[componentName(key)] = { ...stripMeta(schema), description: `${(schema as Json).description ?? ''} SDRS: ${ruleForKey(key)?.summary ?? ''}`.trim() };
   return {
     openapi: '3.1.0',
-    info: { title: 'evs-sdrs-gateway: legacy EVS replication API', version: VERSION, description: 'The deprecated OTC EVS replication-consistency-group API, served on top of SDRS. Errors use the Cinder fault envelope.' },
-    paths: {
-      ...legacyPaths(actionSchemas),
-      '/healthz': { get: { operationId: 'healthz', summary: 'Liveness', responses: { '200': json({ type: 'object' }, 'Alive') } } },
-      '/readyz': { get: { operationId: 'readyz', summary: 'Readiness (503 while draining)', responses: { '200': json({ type: 'object' }, 'Ready'), '503': json({ type: 'object' }, 'Draining') } } },
-      '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
-      '/openapi.json': { get: { operationId: 'openapi', summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1') } } },
+    info: {
+      title: 'evs-sdrs-gateway: legacy EVS replication API',
+      version: VERSION,
+      description: 'The deprecated OTC EVS replication-consistency-group API, served on top of SDRS. Errors use the Cinder fault envelope.',
+      license: { name: 'Apache License 2.0', identifier: 'Apache-2.0' },
     },
+    // Relative: the gateway answers wherever it is deployed (usually under the EVS hostname the
+    // legacy clients already use), so the document names no host of its own.
+    servers: [{ url: '/', description: 'The gateway that served this document' }],
+    security: ANY_CREDENTIAL,
+    paths: { ...legacyPaths(actionSchemas), ...opsPaths() },
     components: {
+      securitySchemes: SECURITY_SCHEMES,
       schemas: {
         ...actionSchemas,
         UpdateReplicationConsistencyGroup: stripMeta(UPDATE_SCHEMA),
@@ -190,4 +225,9 @@ export function buildOpenApi(): Json {
       },
     },
   };
+}
+
+/** The document as committed in docs/openapi.json (`npm run openapi` writes it; a test compares). */
+export function renderOpenApi(): string {
+  return `${JSON.stringify(buildOpenApi(), null, 2)}\n`;
 }

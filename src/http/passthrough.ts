@@ -161,6 +161,7 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
           delete headers[name];
         });
         if (res.getHeader('connection') === 'close') proxyRes.headers.connection = 'close';
+        requestState(res).upstream = { name: 'evs', status: proxyRes.statusCode };
         const t = timingOf(req);
         if (t) {
           // Headers are in; a slow body is bounded by the socket, not by the header deadline.
@@ -178,6 +179,8 @@ export function createPassthrough(opts: PassthroughOptions): Passthrough {
           failure === 'timeout' ? E.evs_timeout(opts.timeoutMs) : failure === 'unreachable' ? E.evs_unavailable(code) : E.evs_bad_response(code || 'protocol error');
         finish(req, String(legacy.status));
         const response = res as ServerResponse;
+        const state = typeof response.setHeader === 'function' ? requestState(response) : undefined;
+        if (state) state.upstream = { ...state.upstream, name: 'evs', failure: failure === 'unreachable' ? 'unavailable' : failure === 'timeout' ? 'timeout' : 'bad_response' };
         if (typeof response.setHeader !== 'function' || response.headersSent) {
           // Mid-body failure: the client must see a broken response, not a silently short one.
           (res as { destroy?: () => void }).destroy?.();

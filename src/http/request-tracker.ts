@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { MetricAction, Metrics } from '../observability/metrics.ts';
 import type { UsageStore } from '../observability/usage.ts';
 import { ACTION_NAMES } from '../translate/actions.ts';
+import { logAuthMethod, logRoute } from './log-fields.ts';
 import { newRequestState, type RequestState } from './request.ts';
 import { recordUsage } from './usage-feed.ts';
 
@@ -57,7 +58,7 @@ export function createRequestTracker(deps: { logger: Logger; metrics: Metrics; u
     if (inFlight === 0) for (const resolve of idle) resolve();
     // Both lines are info: below that level (LOG_LEVEL=warn) their objects are not even built.
     if (!logger.isLevelEnabled('info')) return;
-    logger.info(accessLine(req, state, code, seconds), 'request');
+    logger.info(accessLine(req, state, code, seconds, client), 'request');
     if (AUDITED_ACTIONS.has(state.action)) logger.info(auditLine(req, state, code), 'audit: legacy action');
   };
 
@@ -103,20 +104,27 @@ function capHeader(value: string | string[] | undefined): string | undefined {
   return text.length > 256 ? `${text.slice(0, 256)}…` : text;
 }
 
-function accessLine(req: IncomingMessage, state: RequestState, status: number, seconds: number): Record<string, unknown> {
+/** The access line; every field is documented in docs/logging.md (test/logging.test.ts checks both). */
+function accessLine(req: IncomingMessage, state: RequestState, status: number, seconds: number, client: string): Record<string, unknown> {
   return {
     requestId: state.requestId,
     method: req.method,
+    route: logRoute(state),
     action: state.action,
     projectId: state.projectId,
     groupId: state.groupId,
     status,
+    upstream: state.upstream?.name,
+    upstreamStatus: state.upstream?.status,
+    upstreamError: state.upstream?.failure,
     durationMs: Math.round(seconds * 1000 * 10) / 10,
+    clientAddress: state.clientAddress,
+    clientFamily: client,
+    authMethod: logAuthMethod(state, req.headers),
+    accessKey: state.accessKey,
     jobIds: state.jobIds.length ? state.jobIds : undefined,
     outcome: state.outcome,
     reason: state.errorCode,
-    auth: state.authMethod,
-    accessKey: state.accessKey,
   };
 }
 
@@ -131,12 +139,12 @@ function auditLine(req: IncomingMessage, state: RequestState, status: number): R
     action: state.action,
     projectId: state.projectId,
     groupId: state.groupId,
-    sourceAddress: req.socket.remoteAddress,
+    sourceAddress: state.clientAddress,
     forwardedFor: capHeader(req.headers['x-forwarded-for']),
     userAgent: capHeader(req.headers['user-agent']),
-    jobIds: state.jobIds,
-    auth: state.authMethod,
+    authMethod: logAuthMethod(state, req.headers),
     accessKey: state.accessKey,
+    jobIds: state.jobIds,
     status,
     outcome: state.outcome ?? (status < 400 ? 'ok' : 'error'),
     reason: state.errorCode,

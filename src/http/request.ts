@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { E, ID_PATTERN, quoteUserText, type ErrorCode } from '../errors.ts';
 import type { MetricAction } from '../observability/metrics.ts';
+import type { UpstreamOutcome } from '../sdrs/types.ts';
+import type { RouteName } from './route-table.ts';
 
 // A client's X-Request-Id is echoed and forwarded, so it is held to a safe charset and length.
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -23,6 +25,12 @@ export interface RequestState {
   authMethod?: 'token' | 'aksk' | 'trust-local';
   /** The access key id of an AK/SK or trust-local request: an identifier, never the secret key. */
   accessKey?: string;
+  /** The route-table row the request matched (set by dispatch; unset: passthrough or no route). */
+  route?: RouteName;
+  /** The connection's peer address, read at arrival: once the socket is gone it is no longer known. */
+  clientAddress: string | undefined;
+  /** How the request's last upstream exchange ended, and with which upstream. */
+  upstream?: UpstreamOutcome & { name: 'sdrs' | 'evs' };
 }
 
 /** Path parameters of a legacy route, as matched by src/http/router.ts. */
@@ -39,7 +47,7 @@ type WithState = ServerResponse & { [STATE]?: RequestState };
 export function newRequestState(req: IncomingMessage, res: ServerResponse, action: MetricAction = 'unknown'): RequestState {
   const given = req.headers['x-request-id'];
   const requestId = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : `req-${randomUUID()}`;
-  const state: RequestState = { requestId, startedAt: performance.now(), action, jobIds: [] };
+  const state: RequestState = { requestId, startedAt: performance.now(), action, jobIds: [], clientAddress: req.socket.remoteAddress };
   (res as WithState)[STATE] = state;
   return state;
 }

@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { caWithExtra, classifyTransportCode, transportCode } from '../transport.ts';
 import { parseSdrsErrorBody } from './envelope.ts';
 import { SdrsBadResponseError, SdrsCancelledError, SdrsError, SdrsHttpError, SdrsOverloadedError, SdrsTimeoutError, SdrsUnavailableError } from './errors.ts';
-import type { CallContext, SdrsRequest, SdrsTransport } from './types.ts';
+import type { CallContext, SdrsRequest, SdrsTransport, UpstreamOutcome } from './types.ts';
 
 export type { CallContext, SdrsRequest, SdrsTransport } from './types.ts';
 
@@ -102,11 +102,13 @@ export class SdrsClient implements SdrsTransport {
     this.#authenticate(headers, ctx, projectId, req.method, path, payload);
     const exchange = new Exchange(MAX_RESPONSE_BYTES, this.#opts.timeoutMs, ctx.signal, req.method === 'GET', req.operation);
     let metricCode: string;
+    const outcome: UpstreamOutcome = {};
     try {
       let answer: Answer;
       try {
         this.#pool.dispatch({ method: req.method, path, headers, body: payload ?? null }, exchange);
         answer = await exchange.answer;
+        outcome.status = answer.statusCode;
       } catch (err) {
         throw err instanceof SdrsCancelledError ? err : transportFailure(req.operation, err, exchange.gotHeaders, this.#opts.timeoutMs);
       }
@@ -115,10 +117,13 @@ export class SdrsClient implements SdrsTransport {
       return body;
     } catch (err) {
       metricCode = upstreamMetricCode(err);
+      // (Overload is refused in #once, before any exchange.)
+      if (err instanceof SdrsError && err.kind !== 'http' && err.kind !== 'overloaded') outcome.failure = err.kind;
       throw err;
     } finally {
       exchange.dispose();
       this.#opts.metrics?.observeUpstream('sdrs', req.operation, metricCode!, (performance.now() - started) / 1000);
+      ctx.observe?.(outcome);
     }
   }
 

@@ -22,6 +22,19 @@ export interface CallContext {
    * cut off; a write already being sent runs to its end (it may already have taken effect).
    */
   signal?: AbortSignal | undefined;
+  /** Told how each SDRS exchange of the request ended (the access log's upstream fields). */
+  observe?: (outcome: UpstreamOutcome) => void;
+}
+
+/**
+ * How one upstream exchange ended: the HTTP status when an answer arrived, `failure` when the
+ * exchange did not give a usable one (`timeout`, `unavailable`: no answer; `bad_response`: not
+ * usable; `cancelled`: cut off because the client went away). A closed set, so log lines never
+ * carry an upstream's free text.
+ */
+export interface UpstreamOutcome {
+  status?: number;
+  failure?: 'timeout' | 'unavailable' | 'bad_response' | 'cancelled';
 }
 
 export interface SdrsRequest {

@@ -30,13 +30,13 @@ describe('AK/SK settings at start-up', { concurrency: true }, () => {
   it('check counts a good key table', async () => {
     const r = await run(['check'], { ...base, ACCESS_KEYS_FILE: good });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /ACCESS_KEYS_FILE 1 keys/);
+    assert.match(r.stdout, /ACCESS_KEYS_FILE 1 access key\(s\)/);
   });
   it('check and serve refuse a broken key table in one line naming it, without its content', async () => {
     for (const cmd of ['check', 'serve']) {
       const r = await run([cmd], { ...base, ACCESS_KEYS_FILE: bad });
       assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, /^evs-sdrs-gateway: ACCESS_KEYS_FILE .*bad\.yaml: not valid YAML or JSON \(.* at line \d+, column \d+\)\n$/);
+      assert.match(r.stderr, /^evs-sdrs-gateway: ACCESS_KEYS_FILE: .*bad\.yaml: not valid YAML or JSON \(.* at line \d+, column \d+\)\n$/);
       assert.doesNotMatch(r.stderr, /the-secret/);
     }
   });

@@ -1,19 +1,15 @@
 // The pure parts of the reach features without sockets: the IAM route set, the version-link
 // rewrite, which requests feed the usage report, the settings that go together, the ADMIN_PORT
-// rule, the TLS file check and the admin listener's start-up error.
-import { after, describe, it } from 'node:test';
+// rule and the admin listener's start-up error (the TLS file check: test/unit/setting-files.test.ts).
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ConfigError, loadConfig, testConfig } from '../../src/config.ts';
 import { rewriteVersionLinks } from '../../src/iam/catalog-rewrite.ts';
 import { iamRouteFor, isIamPath } from '../../src/iam/routes.ts';
 import { legacyProjectSegment, recordUsage } from '../../src/http/usage-feed.ts';
 import type { RequestState } from '../../src/http/request.ts';
 import { createUsageStore } from '../../src/observability/usage.ts';
-import { checkTlsFiles, listenError } from '../../src/startup-checks.ts';
-import { makeTestPki } from '../security/certs.ts';
+import { listenError } from '../../src/startup-checks.ts';
 
 const GW = 'https://evs-gateway.example.internal';
 
@@ -48,7 +44,7 @@ describe('rewriteVersionLinks', () => {
 });
 
 describe('usage feed', () => {
-  const state = (over: Partial<RequestState>): RequestState => ({ requestId: 'r', startedAt: 0, action: 'get_group', jobIds: [], ...over });
+  const state = (over: Partial<RequestState>): RequestState => ({ requestId: 'r', startedAt: 0, action: 'get_group', jobIds: [], clientAddress: undefined, ...over });
   const req = (url: string) => ({ url }) as import('node:http').IncomingMessage;
 
   it('the project segment of legacy paths only', () => {
@@ -98,28 +94,3 @@ describe('reach settings', () => {
   });
 });
 
-describe('checkTlsFiles', () => {
-  const pki = makeTestPki();
-  const dir = mkdtempSync(join(tmpdir(), 'evs-gw-reach-tls-'));
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-    pki?.remove();
-  });
-  const file = (name: string, text: string): string => {
-    writeFileSync(join(dir, name), text);
-    return join(dir, name);
-  };
-
-  it('TLS off: nothing to check', () => assert.equal(checkTlsFiles(testConfig()), ''));
-
-  it('a matching pair passes and is summarised; a mismatched key, a non-PEM CA file are ConfigErrors naming the setting', { skip: pki ? false : 'no openssl CLI' }, () => {
-    const p = pki!;
-    const cert = file('tls.crt', p.serverA.cert);
-    const key = file('tls.key', p.serverA.key);
-    assert.match(checkTlsFiles(testConfig({ tlsCertFile: cert, tlsKeyFile: key })), /^TLS CN=server-a valid to /);
-    assert.match(checkTlsFiles(testConfig({ tlsCertFile: cert, tlsKeyFile: key, tlsCaFile: p.caAFile })), /client certificates required$/);
-    assert.throws(() => checkTlsFiles(testConfig({ tlsCertFile: cert, tlsKeyFile: file('other.key', p.serverB.key) })), (e: unknown) => e instanceof ConfigError && /^TLS_KEY_FILE: the key in .* does not belong to the certificate/.test((e as Error).message));
-    assert.throws(() => checkTlsFiles(testConfig({ tlsCertFile: cert, tlsKeyFile: key, tlsCaFile: file('ca.txt', 'no pem') })), /ConfigError: TLS_CA_FILE: .* holds no PEM certificate/);
-    assert.throws(() => checkTlsFiles(testConfig({ tlsCertFile: join(dir, 'missing.crt'), tlsKeyFile: key })), /ConfigError: TLS_CERT_FILE: cannot read/);
-  });
-});
