@@ -4,10 +4,13 @@
 // documented field written).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { signOutboundRequest } from '../src/auth/outbound.ts';
 import { AUTH_METHODS, LOG_ROUTES, UPSTREAM_FAILURES } from '../src/http/log-fields.ts';
 import { CLIENT_FAMILIES } from '../src/observability/client-family.ts';
 import { PROJECT, TOKEN, actionPath, eventually, startStack, type Stack } from './helpers.ts';
@@ -31,6 +34,11 @@ function documentedSet(name: string): string[] {
 
 let stack: Stack;
 let evs: Server;
+// A key the gateway verifies (ACCESS_KEYS_FILE) and the emulator accepts, for the accessKey field.
+const KEY = { accessKey: 'AKLOGVERIFIED0000000', secretKey: 'log-test-secret-key-never-logged' };
+const keyDir = mkdtempSync(join(tmpdir(), 'evs-gw-logging-'));
+const keyFile = join(keyDir, 'keys.json');
+writeFileSync(keyFile, JSON.stringify({ access_keys: [{ access_key: KEY.accessKey, secret_key: KEY.secretKey }] }));
 before(async () => {
   // An EVS stand-in: 202 for volumes, a connection cut for /v2/p/broken.
   evs = createServer((req, res) => {
@@ -40,11 +48,15 @@ before(async () => {
   evs.listen(0, '127.0.0.1');
   await once(evs, 'listening');
   const port = (evs.address() as { port: number }).port;
-  stack = await startStack({ config: { evsEndpoint: `http://127.0.0.1:${port}`, sdrsTimeoutMs: 300 } });
+  stack = await startStack({
+    config: { evsEndpoint: `http://127.0.0.1:${port}`, sdrsTimeoutMs: 300, accessKeysFile: keyFile },
+    emulator: { accessKeys: [{ access_key: KEY.accessKey, secret_key: KEY.secretKey }] },
+  });
 });
 after(async () => {
   await stack.close();
   evs.close();
+  rmSync(keyDir, { recursive: true, force: true });
 });
 
 const accessLine = async (requestId: string): Promise<Line> => {
@@ -121,6 +133,27 @@ describe('the access line', () => {
     assert.equal(aksk.route, 'get_group');
     assert.equal(aksk.authMethod, 'aksk');
     assert.doesNotMatch(JSON.stringify(stack.logs), /0f0e0d0c0b0a0908|Access=AKTESTLOG/);
+  });
+
+  it('a verified AK/SK request: authMethod aksk and the access key id, never the secret or the signature', async () => {
+    const g = stack.emulator.seedGroup(PROJECT, { status: 'available' });
+    const url = `${stack.url}${groupPath(g.id)}`;
+    const headers = signOutboundRequest({ method: 'GET', url, headers: {} }, KEY, { projectId: PROJECT });
+    const res = await stack.api.get(groupPath(g.id)).set(headers).set('X-Request-Id', 'log-aksk-ok');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const l = await accessLine('log-aksk-ok');
+    assert.deepEqual([l.authMethod, l.accessKey, l.upstream, l.upstreamStatus], ['aksk', KEY.accessKey, 'sdrs', 200]);
+    const signature = /Signature=([0-9a-f]+)/.exec(headers.Authorization ?? headers.authorization ?? '')?.[1];
+    assert.ok(signature, 'the request was signed');
+    // A signed action: its audit line names the key too.
+    const body = '{"os-sync-replication-consistency-group": null}';
+    const actionHeaders = signOutboundRequest({ method: 'POST', url: `${stack.url}${actionPath(g.id)}`, headers: { 'content-type': 'application/json' }, body }, KEY, { projectId: PROJECT });
+    const acted = await stack.api.post(actionPath(g.id)).set(actionHeaders).set('Content-Type', 'application/json').set('X-Request-Id', 'log-aksk-act').send(body);
+    assert.equal(acted.status, 200, JSON.stringify(acted.body));
+    await eventually(() => stack.logs.some((x) => x.audit === true && x.requestId === 'log-aksk-act'), 2000, 'audit line');
+    assert.equal(stack.logs.find((x) => x.audit === true && x.requestId === 'log-aksk-act')?.accessKey, KEY.accessKey);
+    const logs = JSON.stringify(stack.logs);
+    assert.ok(!logs.includes(KEY.secretKey) && !logs.includes(signature));
   });
 
   it('a client that goes away: 499, with its address still logged', async () => {

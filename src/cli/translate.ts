@@ -191,8 +191,21 @@ export async function runTranslate(argv: string[]): Promise<number> {
   const [rawMethod = '', rawPath = '', bodyArg] = positionals;
   const method = rawMethod.toUpperCase();
   const loaded = loadConfig();
-  // Passthrough is reported, never performed: the dry run's gateway has no EVS endpoint.
-  const config: Config = { ...loaded, evsEndpoint: undefined, sdrsEndpoint: 'http://dry-run.invalid' };
+  // Passthrough is reported, never performed: the dry run's gateway has no EVS endpoint. It is one
+  // plain loopback listener (no admin port, TLS or IAM proxy), and every scenario must reach the
+  // recording transport (no read cache carrying one scenario's state into the next).
+  const config: Config = {
+    ...loaded,
+    evsEndpoint: undefined,
+    sdrsEndpoint: 'http://dry-run.invalid',
+    adminPort: undefined,
+    tlsCertFile: undefined,
+    tlsKeyFile: undefined,
+    tlsCaFile: undefined,
+    iamEndpoint: undefined,
+    publicUrl: undefined,
+    readCacheTtlMs: 0,
+  };
   const idMap = config.idMapFile ? createIdMapper(loadIdMapFile(config.idMapFile)) : createIdMapper();
   const bodyText = bodyArg ?? (method === 'POST' || method === 'PUT' ? await readStdin() : undefined);
   const transport = new RecordingTransport();

@@ -7,6 +7,7 @@ import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'nod
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { E, faultEnvelope, quoteUserText, type GatewayError } from '../errors.ts';
+import { isIamPath } from '../iam/routes.ts';
 import { isOpsPath } from './ops.ts';
 import type { RequestTracker } from './request-tracker.ts';
 import { sendLegacyError } from './respond.ts';
@@ -101,10 +102,11 @@ export function createConnectionGuard(inner: Listener, tracker: RequestTracker, 
       // Without this Node ends its side when the client half-closes, and the answer to a complete
       // request is lost while its action still runs. With it the answer goes out, then the socket closes.
       (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-      // 100 Continue only for a request that carries a credential: one without is refused (401)
-      // before its body is read, so there is no point inviting the body.
+      // 100 Continue only for a request that carries a credential (one without is refused (401)
+      // before its body is read, so there is no point inviting the body), or for IAM's paths: a
+      // login carries its credential in the body (curl sends Expect for larger bodies).
       server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-        if (req.headers['x-auth-token'] !== undefined || req.headers.authorization !== undefined) res.writeContinue();
+        if (req.headers['x-auth-token'] !== undefined || req.headers.authorization !== undefined || isIamPath(pathOf(req))) res.writeContinue();
         listener(req, res);
       });
       server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => refuse(req, res, E.expectation_failed(quoteUserText(String(req.headers.expect)))));

@@ -47,7 +47,7 @@ describe('INBOUND_AUTH=trust-local', () => {
       assert.equal(c.headers['x-project-id'], PROJECT);
     }
     const line = stack.logs.filter((l) => l.msg === 'request').at(-1)!;
-    assert.equal(line.auth, 'trust-local');
+    assert.equal(line.authMethod, 'trust-local');
     assert.equal(line.accessKey, GW_AK);
   });
 

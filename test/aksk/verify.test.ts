@@ -104,7 +104,7 @@ for (const profile of PROFILES) {
       assert.ok(a.headers['x-sdrs-job-id']);
       assertResigned();
       const line = stack.logs.filter((l) => l.msg === 'request').at(-1)!;
-      assert.equal(line.auth, 'aksk');
+      assert.equal(line.authMethod, 'aksk');
       assert.equal(line.accessKey, AK);
       const audit = stack.logs.filter((l) => l.audit === true).at(-1)!;
       assert.equal(audit.accessKey, AK);
@@ -213,7 +213,7 @@ describe('a signature that does not hold', () => {
       assert.equal(c.headers['x-auth-token'], TOKEN);
       assert.equal(c.headers.authorization, undefined);
     }
-    assert.equal(stack.logs.filter((l) => l.msg === 'request').at(-1)?.auth, 'token');
+    assert.equal(stack.logs.filter((l) => l.msg === 'request').at(-1)?.authMethod, 'token');
   });
 });
 
