@@ -104,11 +104,14 @@ export async function metricValue(metrics: Metrics, name: string, labels: Record
 /** A plain node:http request, for bytes and headers supertest would rewrite. */
 export function rawRequest(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; path?: string } = {},
+  opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; path?: string; localAddress?: string } = {},
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const req = httpRequest({ host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: opts.path ?? `${u.pathname}${u.search}`, headers: opts.headers ?? {} }, (res) => {
+    const target = { host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: opts.path ?? `${u.pathname}${u.search}`, headers: opts.headers ?? {} };
+    // A bound client address needs its own connection (a pooled one may come from another address).
+    const bound = opts.localAddress ? { localAddress: opts.localAddress, agent: false as const } : {};
+    const req = httpRequest({ ...target, ...bound }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));

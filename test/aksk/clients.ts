@@ -2,9 +2,9 @@
 // sent over a real socket. The signing itself is src/auth/signature.ts, which reproduces every
 // published vector (test/auth/vectors.test.ts); what the gateway forwards is verified by the
 // emulator's and the EVS stand-in's own verifier, which shares no code with it.
-import { request as httpRequest } from 'node:http';
 import { formatSdkDate } from '../../src/auth/sdk-date.ts';
 import { signRequest } from '../../src/auth/signature.ts';
+import { rawRequest } from '../helpers.ts';
 
 export type ClientProfile = 'gophertelekomcloud' | 'huaweicloud-sdk-go-v3' | 'huaweicloud-sdk-python-v3';
 export const PROFILES: readonly ClientProfile[] = ['gophertelekomcloud', 'huaweicloud-sdk-go-v3', 'huaweicloud-sdk-python-v3'];
@@ -86,20 +86,7 @@ export interface SendOptions {
 }
 
 export function send(url: string, opts: SendOptions = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const req = httpRequest(
-      { host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: `${u.pathname}${u.search}`, headers: opts.headers ?? {}, localAddress: opts.localAddress, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+  return rawRequest(url, opts);
 }
 
 /** The fault envelope's code and message, or undefined for another body. */

@@ -5,15 +5,12 @@
 // last good certificate, and with TLS_CA_FILE only clients with a certificate from that CA get in.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { makeTestPki, type TestPki } from '../security/certs.ts';
+import { issue, SecretMount, type Issued } from '../reach/pki.ts';
 import { createTlsSource, TlsConfigError, type TlsReloadOutcome, type TlsSource } from '../../src/tls/source.ts';
 
 const pki: TestPki | undefined = makeTestPki();
@@ -21,40 +18,8 @@ const skip = pki ? false : 'no openssl CLI to make a test CA';
 let clientA: { key: string; cert: string };
 let clientB: { key: string; cert: string };
 
-/** A client certificate from CA a or b (the CA keys are in the PKI directory). */
-function clientCert(ca: 'a' | 'b'): { key: string; cert: string } {
-  const dir = (pki as TestPki).dir;
-  const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  const name = `client-${ca}`;
-  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=legacy app ${ca}`);
-  writeFileSync(join(dir, `${name}.ext`), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
-  ssl('x509', '-req', '-in', `${name}.csr`, '-CA', `ca-${ca}.pem`, '-CAkey', `ca-${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
-  return { key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.pem`), 'utf8') };
-}
-
-/** A directory laid out like a mounted Secret: tls.crt -> ..data/tls.crt, ..data -> ..<version>. */
-class SecretMount {
-  readonly dir = mkdtempSync(join(tmpdir(), 'evs-gw-secret-'));
-  private version = 0;
-  constructor(files: Record<string, string>) {
-    this.write(files);
-    for (const name of Object.keys(files)) symlinkSync(join('..data', name), join(this.dir, name));
-  }
-  /** What the kubelet does: a new directory, then an atomic rename of a new ..data symlink. */
-  write(files: Record<string, string>): void {
-    const v = `..2026_12_01_${String(++this.version).padStart(2, '0')}`;
-    mkdirSync(join(this.dir, v));
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(this.dir, v, name), text);
-    symlinkSync(v, join(this.dir, '..data_tmp'));
-    renameSync(join(this.dir, '..data_tmp'), join(this.dir, '..data'));
-  }
-  path(name: string): string {
-    return join(this.dir, name);
-  }
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
+/** A client certificate from CA a or b (its CN is what the test server echoes). */
+const clientCert = (ca: 'a' | 'b'): Issued => issue(pki as TestPki, ca, `legacy app ${ca}`, { client: true });
 
 interface Served {
   server: Server;
