@@ -247,6 +247,11 @@ describe('Grafana dashboard', () => {
       ['validation failures by reason', /sum by \([^)]*reason[^)]*\) \(rate\(evs_gateway_validation_failures_total/],
       ['process memory', /process_resident_memory_bytes/],
       ['event-loop lag', /nodejs_eventloop_lag_p99_seconds/],
+      ['auth failures by reason', /sum by \(reason\) \(rate\(evs_gateway_auth_failures_total/],
+      ['SDRS calls shed', /rate\(evs_gateway_sdrs_shed_total/],
+      ['read cache results', /sum by \(result\) \(rate\(evs_gateway_sdrs_read_cache_total/],
+      ['read cache hit ratio', /evs_gateway_sdrs_read_cache_total\{[^}]*result="hit"\}[^/]*\/ sum\(rate\(evs_gateway_sdrs_read_cache_total/],
+      ['TLS reloads by outcome', /sum by \(outcome\) \(increase\(evs_gateway_tls_reloads_total/],
     ];
     for (const [what, re] of want) assert.match(all, re, what);
   });
