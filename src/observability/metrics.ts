@@ -63,6 +63,8 @@ export interface Metrics {
   countAuthFailure(code: ErrorCode): void;
   /** A changed TLS_CERT_FILE/TLS_KEY_FILE/TLS_CA_FILE applied (success) or refused (failure: the last good one stays). */
   countTlsReload(outcome: 'success' | 'failure'): void;
+  /** An SDRS call refused beyond SDRS_MAX_QUEUE (the legacy client got 503 sdrs_overloaded; nothing was sent). */
+  countSdrsShed(): void;
   readonly inFlight: Gauge;
 }
 
@@ -80,6 +82,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const readCache = new Counter({ name: 'evs_gateway_sdrs_read_cache_total', help: 'SDRS reads wanted by legacy reads, by result: hit (served from the read cache), coalesced (joined an identical call in flight), miss (called SDRS).', labelNames: ['result'], registers: [registry] });
   const authFailures = new Counter({ name: 'evs_gateway_auth_failures_total', help: 'AK/SK-signed or trust-local requests refused before any upstream call, by reason.', labelNames: ['reason'], registers: [registry] });
   const tlsReloads = new Counter({ name: 'evs_gateway_tls_reloads_total', help: 'Reloads of the inbound TLS certificate after its files changed, by outcome (a failed reload keeps the last good certificate).', labelNames: ['outcome'], registers: [registry] });
+  // No labels, so it is exported at 0 from the start (alerts see the first increase). A shed call
+  // is never sent, so it is not in evs_gateway_upstream_requests_total; and its 503 answer cannot
+  // be told from an unreachable SDRS's 503 in evs_gateway_requests_total: hence a counter of its own.
+  const sdrsShed = new Counter({ name: 'evs_gateway_sdrs_shed_total', help: 'SDRS calls not sent because SDRS_MAX_QUEUE calls were already waiting (the legacy request was answered 503 sdrs_overloaded).', registers: [registry] });
   const inFlight = new Gauge({ name: 'evs_gateway_in_flight_requests', help: 'Legacy API requests currently being handled.', registers: [registry] });
   const buildInfo = new Gauge({ name: 'evs_gateway_build_info', help: 'Always 1; the labels say which gateway version runs on which Node.js.', labelNames: ['version', 'node'], registers: [registry] });
   buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
@@ -140,6 +146,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     },
     countTlsReload(outcome) {
       tlsReloads.labels(outcome).inc();
+    },
+    countSdrsShed() {
+      sdrsShed.inc();
     },
   };
 }

@@ -77,7 +77,10 @@ export class SdrsClient implements SdrsTransport {
     // a fast 503 beats an answer that comes after the client gave up.
     if (ctx.signal?.aborted) throw new SdrsCancelledError(req.operation, false);
     const waiting = this.#active - this.#opts.connections;
-    if (this.#opts.maxQueue !== undefined && waiting >= this.#opts.maxQueue) throw new SdrsOverloadedError(req.operation, waiting, this.#opts.connections);
+    if (this.#opts.maxQueue !== undefined && waiting >= this.#opts.maxQueue) {
+      this.#opts.metrics?.countSdrsShed();
+      throw new SdrsOverloadedError(req.operation, waiting, this.#opts.connections);
+    }
     this.#active++;
     try {
       return await this.#exchange<T>(ctx, projectId, req);

@@ -151,6 +151,9 @@ describe('PrometheusRule', () => {
     assert.ok(find((e) => /^absent\(up\{/.test(e.trim())), 'gateway absent');
     assert.ok(find((e) => e.includes('evs_gateway_validation_failures_total')), 'validation failure surge');
     assert.ok(find((e) => e.includes('histogram_quantile(0.99')), 'p99 latency');
+    assert.ok(find((e) => /evs_gateway_auth_failures_total\{[^}]*reason=~"signature_mismatch\|unknown_key"/.test(e) && /\band\b/.test(e)), 'AK/SK key failure surge (ratio and count)');
+    assert.ok(find((e) => /evs_gateway_tls_reloads_total\{[^}]*outcome="failure"/.test(e) && /unless on \(namespace, pod\)/.test(e)), 'TLS reload failed, unless a success followed');
+    assert.ok(find((e) => e.includes('evs_gateway_sdrs_shed_total')), 'SDRS load shedding');
   });
 
   it('the job label the rules use is the one the scrape configs produce', () => {
@@ -244,6 +247,11 @@ describe('Grafana dashboard', () => {
       ['validation failures by reason', /sum by \([^)]*reason[^)]*\) \(rate\(evs_gateway_validation_failures_total/],
       ['process memory', /process_resident_memory_bytes/],
       ['event-loop lag', /nodejs_eventloop_lag_p99_seconds/],
+      ['auth failures by reason', /sum by \(reason\) \(rate\(evs_gateway_auth_failures_total/],
+      ['SDRS calls shed', /rate\(evs_gateway_sdrs_shed_total/],
+      ['read cache results', /sum by \(result\) \(rate\(evs_gateway_sdrs_read_cache_total/],
+      ['read cache hit ratio', /evs_gateway_sdrs_read_cache_total\{[^}]*result="hit"\}[^/]*\/ sum\(rate\(evs_gateway_sdrs_read_cache_total/],
+      ['TLS reloads by outcome', /sum by \(outcome\) \(increase\(evs_gateway_tls_reloads_total/],
     ];
     for (const [what, re] of want) assert.match(all, re, what);
   });

@@ -61,6 +61,8 @@ describe('load shedding (SDRS_MAX_QUEUE)', () => {
     }
     // Only the served requests reached SDRS: two reads each.
     assert.equal(stack.sdrsRequests().length, served.length * 2);
+    // The shed counter counts SDRS calls not sent: the burst wanted two reads per request.
+    assert.equal(await metricValue(stack.metrics, 'evs_gateway_sdrs_shed_total', {}), 12 * 2 - stack.sdrsRequests().length);
     assert.equal(await metricValue(stack.metrics, 'evs_gateway_in_flight_requests', {}), 0);
   });
 });
