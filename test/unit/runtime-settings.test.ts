@@ -6,24 +6,29 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isLongRunning, MALLOC_ARENAS, missingRuntimeEnv, SEMI_SPACE_FLAG } from '../../src/runtime-settings.ts';
+import { isLongRunning, MALLOC_ARENAS, missingRuntimeEnv } from '../../src/runtime-settings.ts';
+
+const SEMI = '--max-semi-space-size=2';
+const OLD = '--max-old-space-size=160';
 
 describe('missingRuntimeEnv', () => {
-  it('adds the semi-space flag, one malloc arena and the compile cache to a bare environment', () => {
+  it('adds the V8 heap flags, one malloc arena and the compile cache to a bare environment', () => {
     const env = missingRuntimeEnv({ PATH: '/bin' });
-    assert.equal(env?.NODE_OPTIONS, SEMI_SPACE_FLAG);
+    assert.equal(env?.NODE_OPTIONS, `${SEMI} ${OLD}`);
     assert.equal(env?.MALLOC_ARENA_MAX, MALLOC_ARENAS);
     assert.match(env?.NODE_COMPILE_CACHE ?? '', /node-compile-cache$/);
     assert.equal(env?.PATH, '/bin');
   });
   it('keeps what the operator set and appends only what is missing', () => {
     const env = missingRuntimeEnv({ NODE_OPTIONS: '--max-old-space-size=300', MALLOC_ARENA_MAX: '4', NODE_COMPILE_CACHE: '/c' });
-    assert.deepEqual(env, { NODE_OPTIONS: `--max-old-space-size=300 ${SEMI_SPACE_FLAG}`, MALLOC_ARENA_MAX: '4', NODE_COMPILE_CACHE: '/c' });
-    assert.equal(missingRuntimeEnv({ NODE_OPTIONS: '--max-semi-space-size=8', NODE_DISABLE_COMPILE_CACHE: '1' })?.NODE_COMPILE_CACHE, undefined);
+    assert.deepEqual(env, { NODE_OPTIONS: `--max-old-space-size=300 ${SEMI}`, MALLOC_ARENA_MAX: '4', NODE_COMPILE_CACHE: '/c' });
+    const other = missingRuntimeEnv({ NODE_OPTIONS: '--max-semi-space-size=8', NODE_DISABLE_COMPILE_CACHE: '1' });
+    assert.equal(other?.NODE_OPTIONS, `--max-semi-space-size=8 ${OLD}`);
+    assert.equal(other?.NODE_COMPILE_CACHE, undefined);
   });
   it('is undefined when both V8 and malloc settings are there (the image: no re-exec)', () => {
     assert.equal(missingRuntimeEnv({ NODE_OPTIONS: '--max-old-space-size=160 --max-semi-space-size=2', MALLOC_ARENA_MAX: '1' }), undefined);
-    assert.equal(missingRuntimeEnv({ NODE_OPTIONS: '--max-semi-space-size 4', MALLOC_ARENA_MAX: '2' }), undefined);
+    assert.equal(missingRuntimeEnv({ NODE_OPTIONS: '--max-semi-space-size=4 --max-old-space-size=512', MALLOC_ARENA_MAX: '2' }), undefined);
   });
 });
 
@@ -50,7 +55,7 @@ describe('a real serve process', { skip: process.platform !== 'linux' && 'reads 
       assert.match(out, /gateway listening/);
       const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
       assert.ok(environ.includes('MALLOC_ARENA_MAX=3'), 'the operator value is kept');
-      assert.ok(environ.some((e) => e.startsWith('NODE_OPTIONS=') && e.includes(SEMI_SPACE_FLAG)), 'the semi-space flag was added');
+      assert.ok(environ.some((e) => e.startsWith('NODE_OPTIONS=') && e.includes(SEMI) && e.includes(OLD)), 'the heap flags were added');
       assert.ok(environ.some((e) => e.startsWith('NODE_COMPILE_CACHE=')), 'the compile cache was turned on');
     } finally {
       child.kill('SIGTERM');
