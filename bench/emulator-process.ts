@@ -15,6 +15,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEmulator } from '../src/emulator/index.ts';
+import { BENCH_KEY } from './lib/scenarios.ts';
 
 export interface SeededRef {
   project: string;
@@ -22,7 +23,7 @@ export interface SeededRef {
 }
 
 const counts = JSON.parse(process.env.BENCH_GROUPS ?? '{"read":32,"stopsync":32,"reverse":32}') as Record<string, number>;
-const emulator = createEmulator({ jobDelayMs: 0, syncDelayMs: 0 });
+const emulator = createEmulator({ jobDelayMs: 0, syncDelayMs: 0, accessKeys: [{ access_key: BENCH_KEY.accessKey, secret_key: BENCH_KEY.secretKey }] });
 const groups: Record<string, SeededRef[]> = {};
 for (const [kind, n] of Object.entries(counts)) {
   groups[kind] = [];

@@ -1,5 +1,5 @@
 // CPU profile under one benchmark scenario: `node bench/profile.ts [scenario] [seconds] [target]`
-// scenario: sync-noop (default) | stop-sync | reverse | passthrough | mix.
+// scenario: sync-noop (default) | signed (sync-noop signed with the bench access key) | stop-sync | reverse | passthrough | mix.
 // target: gateway (default) | naive (bench/naive-gateway.ts, sync-noop only) | bare (bench/bare-proxy.ts,
 // passthrough only), to compare where the time goes against the baselines.
 // The profiled process runs pinned like in the benchmark, under `node --cpu-prof`; afterwards the
@@ -11,11 +11,14 @@ import { join, resolve } from 'node:path';
 import { analyzeProfile, formatProfile } from './lib/cpuprofile.ts';
 import { runLoad } from './lib/load.ts';
 import { pinSelf, planPinning, startHelper, type Service } from './lib/procs.ts';
-import { mix, passthrough, reverse, startBenchGateway, startUpstreams, stopSync, syncNoop, type Groups, warmCompileCache } from './lib/scenarios.ts';
+import { mix, passthrough, reverse, signedSyncNoop, startBenchGateway, startUpstreams, stopSync, syncNoop, type Groups, warmCompileCache } from './lib/scenarios.ts';
 import { call } from './lib/http.ts';
 
+/** The gateway's host:port, for the signed scenario (the signature covers Host). */
+let gatewayHost = '';
 const SCENARIOS: Record<string, (g: Groups) => (i: number) => import('./lib/load.ts').Req[]> = {
   'sync-noop': syncNoop,
+  signed: (g) => signedSyncNoop(g, gatewayHost),
   'stop-sync': stopSync,
   reverse,
   passthrough,
@@ -48,6 +51,7 @@ if (target === 'naive') gw = await startHelper('naive-gateway', [...profArgs, 'b
 else if (target === 'bare') gw = await startHelper('bare-proxy', [...profArgs, 'bench/bare-proxy.ts'], { cpus: pin.server, env: { TARGET: stack.upstream.url } });
 else if (target === 'gateway') gw = await startBenchGateway(stack, pin, process.env.BENCH_LOG_LEVEL ?? 'warn', 'gateway', profArgs);
 else throw new Error(`unknown target ${target}: gateway, naive or bare`);
+gatewayHost = new URL(gw.url).host;
 let served: number | undefined;
 try {
   // Warm-up outside the interesting part is still in the profile; it is short against the run.

@@ -180,7 +180,9 @@ export async function startGateway(
   const { cmd, argv } = commandFor([...(opts.nodeArgs ?? []), 'src/main.ts', 'serve'], opts.cpus);
   const t0 = performance.now();
   const proc = spawn(cmd, argv, {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), SHUTDOWN_TIMEOUT_MS: '1000', ...env },
+    // ADMIN_PORT = PORT: one listener, so /metrics is on the url the bench scrapes and two gateways
+    // never both want the default admin port 9090.
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(port), SHUTDOWN_TIMEOUT_MS: '1000', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   live.add(proc);

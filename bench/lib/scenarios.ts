@@ -2,9 +2,11 @@
 // Each autocannon connection gets its own protection group (connection i -> group i), so the
 // stateful scenarios (stop/sync, reverse) never race on one group: with pipelining 1 a
 // connection's requests are strictly sequential, and the emulator's jobs finish at once.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatSdkDate } from '../../src/auth/sdk-date.ts';
+import { signRequest } from '../../src/auth/signature.ts';
 import type { Req } from './load.ts';
 import type { Pinning, Service } from './procs.ts';
 import { startGateway, startHelper } from './procs.ts';
@@ -39,6 +41,34 @@ const pick = <T>(list: T[], i: number): T => list[i % list.length]!;
 
 /** Legacy sync on an already-protected group: one SDRS read, 200 with an empty body. */
 export const syncNoop = (groups: Groups) => (i: number): Req[] => [action(pick(groups.read, i), SYNC)];
+
+/**
+ * The bench's access key: in the gateway's ACCESS_KEYS_FILE (every project) and in the emulator's
+ * key table, which verifies the gateway's re-signed SDRS calls.
+ */
+export const BENCH_KEY = { accessKey: 'BENCHAKAAAAAAAAAAAAA', secretKey: 'bench-secret-key-not-a-real-one-0000000000' };
+
+/** The gateway's ACCESS_KEYS_FILE with the bench key (owner-only, as the gateway wants a key file). */
+export function writeBenchKeyFile(): string {
+  const dir = join(tmpdir(), 'evs-sdrs-gateway-bench-keys');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, 'access-keys.json');
+  writeFileSync(path, JSON.stringify({ access_keys: [{ access_key: BENCH_KEY.accessKey, secret_key: BENCH_KEY.secretKey }] }), { mode: 0o600 });
+  return path;
+}
+
+/**
+ * The legacy sync no-op signed with the bench key (SDK-HMAC-SHA256, the `sign` command's signer)
+ * instead of a token, for `host`. Signed when the connection's requests are built (valid 15 min);
+ * the gateway verifies it, then re-signs its SDRS read with the verified key.
+ */
+export const signedSyncNoop = (groups: Groups, host: string) => (i: number): Req[] => {
+  const g = pick(groups.read, i);
+  const body = JSON.stringify({ [SYNC]: null });
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-sdk-date': formatSdkDate(Date.now()) };
+  const signed = signRequest({ method: 'POST', rawPath: actionPath(g), rawQuery: '', headers: { host, ...headers }, body }, BENCH_KEY, { scheme: 'access', region: '', service: '' });
+  return [{ method: 'POST', path: actionPath(g), headers: { ...headers, authorization: signed.authorization }, body }];
+};
 
 /** The same SDRS read, sent straight to the emulator. */
 export const directRead = (groups: Groups) => (i: number): Req[] => {
@@ -117,7 +147,19 @@ export const IMAGE_MALLOC_ARENA_MAX = /^\s+MALLOC_ARENA_MAX=(\d+)/m.exec(DOCKERF
 export function gatewayEnv(stack: Stack, logLevel: string): NodeJS.ProcessEnv {
   return {
     SDRS_ENDPOINT: stack.emulator.url, EVS_ENDPOINT: stack.upstream.url, LOG_LEVEL: logLevel, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
-    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS, MALLOC_ARENA_MAX: IMAGE_MALLOC_ARENA_MAX,
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS, MALLOC_ARENA_MAX: IMAGE_MALLOC_ARENA_MAX, ACCESS_KEYS_FILE: writeBenchKeyFile(),
+  };
+}
+
+/**
+ * The environment of `node src/main.ts serve` as the README starts it: the endpoints and nothing
+ * else, no NODE_OPTIONS, MALLOC_ARENA_MAX or NODE_COMPILE_CACHE (undefined drops them from the
+ * child's environment), so the gateway applies its own runtime settings (docs/memory.md).
+ */
+export function readmeEnv(stack: Stack, logLevel: string): NodeJS.ProcessEnv {
+  return {
+    SDRS_ENDPOINT: stack.emulator.url, EVS_ENDPOINT: stack.upstream.url, LOG_LEVEL: logLevel, ACCESS_KEYS_FILE: writeBenchKeyFile(),
+    NODE_OPTIONS: undefined, MALLOC_ARENA_MAX: undefined, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined,
   };
 }
 
@@ -134,6 +176,8 @@ export async function startBenchGateway(stack: Stack, pin: Pinning, logLevel: st
  * carries the stripper: ~18 MB more RSS, ~150 ms more start-up.
  */
 export async function warmCompileCache(stack: Stack, logLevel: string): Promise<void> {
-  const { service } = await startGateway(gatewayEnv(stack, logLevel), { name: 'gateway-compile-cache' });
-  await service.stop();
+  for (const env of [gatewayEnv(stack, logLevel), readmeEnv(stack, logLevel)]) {
+    const { service } = await startGateway(env, { name: 'gateway-compile-cache' });
+    await service.stop();
+  }
 }

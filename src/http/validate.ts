@@ -1,8 +1,9 @@
 // Validation of legacy action bodies. The structure (an object with exactly one known action key)
 // is checked here with messages a legacy client can act on; the value of each action is checked by
-// its JSON Schema in schemas/legacy/, compiled once at start-up. ajv runs without allErrors: the
+// its JSON Schema in schemas/legacy/, compiled on first use (lazy-validator.ts). ajv runs without allErrors: the
 // first error is enough for the message, and allErrors on untrusted input is a DoS lever.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { lazyValidator } from './lazy-validator.ts';
 import extendSchema from '../../schemas/legacy/os-extend-replication-volumes.json' with { type: 'json' };
 import failoverSchema from '../../schemas/legacy/os-failover-replication-consistency-group.json' with { type: 'json' };
 import reprotectSchema from '../../schemas/legacy/os-reprotect-replication-consistency-group.json' with { type: 'json' };
@@ -24,7 +25,7 @@ export const ACTION_SCHEMAS: Readonly<Record<string, object>> = {
 };
 
 const ajv = new Ajv({ allErrors: false, strict: true });
-const VALIDATORS = new Map<string, ValidateFunction>(Object.entries(ACTION_SCHEMAS).map(([key, schema]) => [key, ajv.compile(schema)]));
+const VALIDATORS = new Map<string, () => ValidateFunction>(Object.entries(ACTION_SCHEMAS).map(([key, schema]) => [key, lazyValidator(ajv, schema)]));
 for (const key of LEGACY_ACTION_KEYS) if (!VALIDATORS.has(key)) throw new Error(`no JSON Schema for legacy action ${key}`);
 
 export interface ValidatedAction {
@@ -59,7 +60,7 @@ export function validateActionBody(body: unknown): ValidatedAction {
   const key = keys[0]!;
   const rule = ruleForKey(key);
   if (!rule) throw E.unknown_action(quoteUserText(key), EXPECTED);
-  const validate = VALIDATORS.get(key)!;
+  const validate = VALIDATORS.get(key)!();
   if (!validate(body)) throw E.invalid_value(key, describeAjvError(key, validate.errors?.[0]));
   return { rule, value: body[key] };
 }

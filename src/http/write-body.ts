@@ -1,7 +1,8 @@
 // Validation of the legacy update body (PUT .../os-vendor-replication-consistency-groups/{id}) by
-// its JSON Schema in schemas/legacy/, compiled once at start-up. As for actions, ajv stops at the
+// its JSON Schema in schemas/legacy/, compiled on first use (lazy-validator.ts). As for actions, ajv stops at the
 // first error (allErrors on untrusted input is a DoS lever) and the message names the field.
 import { Ajv, type ErrorObject } from 'ajv';
+import { lazyValidator } from './lazy-validator.ts';
 import updateSchema from '../../schemas/legacy/update-replication-consistency-group.json' with { type: 'json' };
 import { E, quoteUserText } from '../errors.ts';
 import { isPlainObject } from '../json.ts';
@@ -11,7 +12,7 @@ import type { UpdateRequest } from '../translate/writes.ts';
 export const UPDATE_SCHEMA: object = updateSchema;
 
 const ajv = new Ajv({ allErrors: false, strict: true });
-const validate = ajv.compile(updateSchema);
+const validator = lazyValidator(ajv, updateSchema);
 
 function where(error: ErrorObject): string {
   const path = error.instancePath
@@ -45,6 +46,7 @@ function describe(error: ErrorObject | undefined): string {
 /** The checked update request (legacy pair ids), or a legacy 400 naming the first problem. */
 export function validateUpdateBody(body: unknown): UpdateRequest {
   if (!isPlainObject(body)) throw E.invalid_value('update body', `expected a JSON object {"replication_consistency_group": {...}}, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}`);
+  const validate = validator();
   if (!validate(body)) throw E.invalid_value('update body', describe(validate.errors?.[0]));
   return (body as { replication_consistency_group: UpdateRequest }).replication_consistency_group;
 }
