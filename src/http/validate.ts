@@ -24,8 +24,9 @@ export const ACTION_SCHEMAS: Readonly<Record<string, object>> = {
   'os-extend-replication-volumes': extendSchema,
 };
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-const VALIDATORS = new Map<string, () => ValidateFunction>(Object.entries(ACTION_SCHEMAS).map(([key, schema]) => [key, lazyValidator(ajv, schema)]));
+/** One ajv for every legacy body schema (actions and the update body): one instance, one set of compiled code. */
+export const legacyAjv = new Ajv({ allErrors: false, strict: true });
+const VALIDATORS = new Map<string, () => ValidateFunction>(Object.entries(ACTION_SCHEMAS).map(([key, schema]) => [key, lazyValidator(legacyAjv, schema)]));
 for (const key of LEGACY_ACTION_KEYS) if (!VALIDATORS.has(key)) throw new Error(`no JSON Schema for legacy action ${key}`);
 
 export interface ValidatedAction {
@@ -65,7 +66,8 @@ export function validateActionBody(body: unknown): ValidatedAction {
   return { rule, value: body[key] };
 }
 
-function pointerToPath(pointer: string): string {
+/** A JSON Pointer (ajv's instancePath) as the dotted/bracketed path a message names. */
+export function pointerToPath(pointer: string): string {
   return pointer
     .split('/')
     .slice(1)

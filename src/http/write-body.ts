@@ -1,8 +1,9 @@
 // Validation of the legacy update body (PUT .../os-vendor-replication-consistency-groups/{id}) by
 // its JSON Schema in schemas/legacy/, compiled on first use (lazy-validator.ts). As for actions, ajv stops at the
 // first error (allErrors on untrusted input is a DoS lever) and the message names the field.
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { lazyValidator } from './lazy-validator.ts';
+import { legacyAjv, pointerToPath } from './validate.ts';
 import updateSchema from '../../schemas/legacy/update-replication-consistency-group.json' with { type: 'json' };
 import { E, quoteUserText } from '../errors.ts';
 import { isPlainObject } from '../json.ts';
@@ -11,15 +12,10 @@ import type { UpdateRequest } from '../translate/writes.ts';
 /** The JSON Schema of the update body; also feeds the OpenAPI document. */
 export const UPDATE_SCHEMA: object = updateSchema;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-const validator = lazyValidator(ajv, updateSchema);
+const validator = lazyValidator(legacyAjv, updateSchema);
 
 function where(error: ErrorObject): string {
-  const path = error.instancePath
-    .split('/')
-    .slice(1)
-    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
-  return path || 'the body';
+  return pointerToPath(error.instancePath) || 'the body';
 }
 
 function describe(error: ErrorObject | undefined): string {

@@ -5,6 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import { request, type RequestOptions } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { TestPki } from '../security/certs.ts';
 
 export interface Issued {
@@ -44,3 +47,30 @@ export class SecretMount {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** An HTTPS answer with what the client saw of the TLS connection. */
+export interface TlsAnswer {
+  status: number;
+  body: string;
+  fingerprint: string;
+  localPort: number;
+}
+
+export function httpsCall(target: URL | string | RequestOptions, opts: RequestOptions = {}): Promise<TlsAnswer> {
+  return new Promise((resolve, reject) => {
+    const onAnswer = (res: import('node:http').IncomingMessage): void => {
+      // Read the socket now: once the body ends it goes back to the agent (res.socket is null).
+      const socket = res.socket as TLSSocket;
+      const fingerprint = socket.getPeerCertificate().fingerprint256;
+      const localPort = socket.localPort ?? 0;
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint, localPort }));
+    };
+    const req = typeof target === 'string' || target instanceof URL ? request(target, opts, onAnswer) : request({ ...target, ...opts }, onAnswer);
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export const fingerprint = (pem: string): string => new X509Certificate(pem).fingerprint256;

@@ -7,13 +7,12 @@
 // EVS_TLS_SERVERNAME as SNI, certificate name and Host.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
-import { Agent, createServer, request, type RequestOptions } from 'node:https';
+import { Agent, createServer, type RequestOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { makeTestPki, type TestPki } from '../security/certs.ts';
 import { eventually, PROJECT, startStack, TOKEN, type Stack } from '../helpers.ts';
-import { issue, SecretMount, type Issued } from './pki.ts';
+import { fingerprint, httpsCall, issue, SecretMount, type Issued, type TlsAnswer } from './pki.ts';
 
 const pki: TestPki | undefined = makeTestPki();
 const skip = pki ? false : 'no openssl CLI to make a test CA';
@@ -32,25 +31,8 @@ before(() => {
 });
 after(() => pki?.remove());
 
-interface Answer { status: number; body: string; fingerprint: string; localPort: number }
-
-function call(url: string, path: string, opts: RequestOptions): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, url), { headers: { 'x-auth-token': TOKEN }, ...opts }, (res) => {
-      // Read the socket now: once the body ends it goes back to the agent.
-      const socket = res.socket as TLSSocket;
-      const fingerprint = socket.getPeerCertificate().fingerprint256;
-      const localPort = socket.localPort ?? 0;
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint, localPort }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const fingerprint = (pem: string): string => new X509Certificate(pem).fingerprint256;
+type Answer = TlsAnswer;
+const call = (url: string, path: string, opts: RequestOptions): Promise<Answer> => httpsCall(new URL(path, url), { headers: { 'x-auth-token': TOKEN }, ...opts });
 const groupPath = (id: string): string => `/v2/${PROJECT}/os-vendor-replication-consistency-groups/${id}`;
 
 async function tlsStack(mount: SecretMount, extra: Record<string, unknown> = {}): Promise<Stack> {

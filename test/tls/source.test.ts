@@ -5,12 +5,11 @@
 // last good certificate, and with TLS_CA_FILE only clients with a certificate from that CA get in.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, createServer, request, type Server } from 'node:https';
+import { Agent, createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
 import { makeTestPki, type TestPki } from '../security/certs.ts';
-import { issue, SecretMount, type Issued } from '../reach/pki.ts';
+import { fingerprint, httpsCall, issue, SecretMount, type Issued, type TlsAnswer } from '../reach/pki.ts';
 import { createTlsSource, TlsConfigError, type TlsReloadOutcome, type TlsSource } from '../../src/tls/source.ts';
 
 const pki: TestPki | undefined = makeTestPki();
@@ -51,25 +50,8 @@ async function serve(mount: SecretMount, withCa = false): Promise<Served> {
   };
 }
 
-interface Answer { status: number; body: string; fingerprint: string; localPort: number }
-
-function get(port: number, agent: Agent): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-      // Read the socket now: once the body ends it goes back to the agent (res.socket is null).
-      const socket = res.socket as TLSSocket;
-      const fingerprint = socket.getPeerCertificate().fingerprint256;
-      const localPort = socket.localPort ?? 0;
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint, localPort }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-const fingerprint = (pem: string): string => new X509Certificate(pem).fingerprint256;
+type Answer = TlsAnswer;
+const get = (port: number, agent: Agent): Promise<Answer> => httpsCall({ host: '127.0.0.1', port, path: '/', agent });
 
 before(() => {
   if (!pki) return;
