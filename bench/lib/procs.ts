@@ -172,7 +172,7 @@ export interface GatewayStart {
  */
 export async function startGateway(
   env: NodeJS.ProcessEnv,
-  opts: { cpus?: string | undefined; nodeArgs?: string[]; pollMs?: number; timeoutMs?: number; name?: string } = {},
+  opts: { cpus?: string | undefined; nodeArgs?: string[]; pollMs?: number; timeoutMs?: number; name?: string; cwd?: string } = {},
 ): Promise<GatewayStart> {
   installCleanup();
   const port = await freePort();
@@ -184,6 +184,8 @@ export async function startGateway(
     // never both want the default admin port 9090.
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(port), SHUTDOWN_TIMEOUT_MS: '1000', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
+    // Another checkout's gateway (bench/ab.ts): its own src/ and node_modules.
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });
   live.add(proc);
   let stderr = '';

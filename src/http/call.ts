@@ -3,7 +3,7 @@
 // the project it may act on: 403), in that order, and the SDRS call context built from them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallContext, SdrsAuth, UpstreamOutcome } from '../sdrs/types.ts';
-import { clientGoneSignal } from './client-gone.ts';
+import { clientGone } from './client-gone.ts';
 import { requestCredential, scopeCredential } from './inbound-auth.ts';
 import { authToken, pathId, requestState, type RequestState, type RouteParams } from './request.ts';
 
@@ -38,5 +38,5 @@ export function beginLegacyCall(req: IncomingMessage, res: ServerResponse, param
   const observe = (outcome: UpstreamOutcome): void => {
     state.upstream = { name: 'sdrs', ...outcome };
   };
-  return { state, projectId, resourceId, ctx: { auth, requestId: state.requestId, signal: clientGoneSignal(req, res), observe } };
+  return { state, projectId, resourceId, ctx: { auth, requestId: state.requestId, cancel: clientGone(req, res), observe } };
 }

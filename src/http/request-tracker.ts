@@ -76,7 +76,8 @@ export function createRequestTracker(deps: { logger: Logger; metrics: Metrics; u
       const socket = req.socket as TrackedSocket;
       (socket[IN_FLIGHT] ??= new Set()).add(res);
       metrics.inFlight.inc();
-      res.once('close', () => finish(req, res, state));
+      // on, not once: 'close' comes once per response, and once() allocates a wrapper per request.
+      res.on('close', () => finish(req, res, state));
       return state;
     },
     pendingOn(socket) {

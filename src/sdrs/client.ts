@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { caWithExtra, classifyTransportCode, transportCode } from '../transport.ts';
 import { parseSdrsErrorBody } from './envelope.ts';
 import { SdrsBadResponseError, SdrsCancelledError, SdrsError, SdrsHttpError, SdrsOverloadedError, SdrsTimeoutError, SdrsUnavailableError } from './errors.ts';
-import type { CallContext, SdrsRequest, SdrsTransport, UpstreamOutcome } from './types.ts';
+import type { CallContext, Cancellation, SdrsRequest, SdrsTransport, UpstreamOutcome } from './types.ts';
 
 export type { CallContext, SdrsRequest, SdrsTransport } from './types.ts';
 
@@ -75,7 +75,7 @@ export class SdrsClient implements SdrsTransport {
   async #once<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
     // Nothing is sent for a client that has gone, nor queued beyond SDRS_MAX_QUEUE (docs/hardening.md):
     // a fast 503 beats an answer that comes after the client gave up.
-    if (ctx.signal?.aborted) throw new SdrsCancelledError(req.operation, false);
+    if (ctx.cancel?.cancelled) throw new SdrsCancelledError(req.operation, false);
     const waiting = this.#active - this.#opts.connections;
     if (this.#opts.maxQueue !== undefined && waiting >= this.#opts.maxQueue) {
       this.#opts.metrics?.countSdrsShed();
@@ -103,7 +103,7 @@ export class SdrsClient implements SdrsTransport {
       headers['content-type'] = 'application/json';
     }
     this.#authenticate(headers, ctx, projectId, req.method, path, payload);
-    const exchange = new Exchange(MAX_RESPONSE_BYTES, this.#opts.timeoutMs, ctx.signal, req.method === 'GET', req.operation);
+    const exchange = new Exchange(MAX_RESPONSE_BYTES, this.#opts.timeoutMs, ctx.cancel, req.method === 'GET', req.operation);
     let metricCode: string;
     const outcome: UpstreamOutcome = {};
     try {
@@ -245,13 +245,16 @@ class Exchange implements Dispatcher.DispatchHandler {
   #size = 0;
   #tooLarge = false;
   readonly #limit: number;
-  readonly #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined;
+  readonly #cancel: Cancellation | undefined;
+  readonly #cancelSent: boolean;
+  readonly #operation: string;
 
   /** `cancelSent`: whether a client's abort may cut off a request already being sent (reads only). */
-  constructor(limit: number, timeoutMs: number, signal?: AbortSignal, cancelSent = false, operation = '') {
+  constructor(limit: number, timeoutMs: number, cancel?: Cancellation, cancelSent = false, operation = '') {
     this.#limit = limit;
-    this.#signal = signal;
+    this.#cancel = cancel;
+    this.#cancelSent = cancelSent;
+    this.#operation = operation;
     this.answer = new Promise<Answer>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -262,17 +265,19 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.#controller?.abort(this.#timedOut);
       this.#reject(this.#timedOut);
     }, timeoutMs);
-    if (signal) {
-      this.#onAbort = () => {
-        // A write already on its way is left to finish: it may have taken effect, and it is logged.
-        if (this.#controller && !cancelSent) return;
-        const err = new SdrsCancelledError(operation, this.#controller !== undefined);
-        this.#timedOut ??= err;
-        this.#controller?.abort(err);
-        this.#reject(err);
-      };
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
+    // The exchange itself is the listener (onCancel), not a closure made here: that closure made
+    // per-request objects outlive their request (Cancellation in ./types.ts, bench/gc-trace.ts).
+    cancel?.subscribe(this);
+  }
+
+  /** The legacy client has gone (Cancellation). */
+  onCancel(): void {
+    // A write already on its way is left to finish: it may have taken effect, and it is logged.
+    if (this.#controller && !this.#cancelSent) return;
+    const err = new SdrsCancelledError(this.#operation, this.#controller !== undefined);
+    this.#timedOut ??= err;
+    this.#controller?.abort(err);
+    this.#reject(err);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -317,7 +322,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** Clears the deadline: the one place it is cleared, safe also when dispatch() itself threw. */
   dispose(): void {
     clearTimeout(this.#timer);
-    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#cancel?.unsubscribe(this);
   }
 
   #abortTooLarge(controller: Dispatcher.DispatchController): void {

@@ -58,7 +58,7 @@ export class SdrsOverloadedError extends SdrsError {
   }
 }
 
-/** Not sent, or a read cut off, because the legacy client went away (CallContext.signal). */
+/** Not sent, or a read cut off, because the legacy client went away (CallContext.cancel). */
 export class SdrsCancelledError extends SdrsError {
   constructor(operation: string, sent: boolean) {
     super('cancelled', operation, sent ? `${operation} was cut off, no action was submitted` : `${operation} was not sent`);

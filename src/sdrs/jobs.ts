@@ -1,9 +1,8 @@
 // Waiting for an SDRS job: poll GET /jobs/{id} with a growing interval until SUCCESS or FAIL, or
 // until the deadline. A failed poll (SDRS briefly unreachable, a 5xx) does not lose the job: the
 // gateway keeps polling until the deadline, because the job itself is still running in SDRS.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { getJob } from './api.ts';
-import type { CallContext, SdrsJob, SdrsTransport } from './types.ts';
+import type { CallContext, CancelListener, Cancellation, SdrsJob, SdrsTransport } from './types.ts';
 import { SdrsCancelledError, SdrsError, SdrsHttpError } from './errors.ts';
 
 export interface JobWaitOptions {
@@ -39,9 +38,25 @@ export async function waitForJob(client: SdrsTransport, ctx: CallContext, projec
     }
     const remaining = deadline - performance.now();
     if (remaining <= 0) return { outcome: 'timeout', lastStatus, lastError };
-    await sleep(Math.min(interval, remaining), undefined, ctx.signal ? { signal: ctx.signal } : undefined).catch(() => {
-      throw new SdrsCancelledError('get_job', false);
-    });
+    if (await pause(Math.min(interval, remaining), ctx.cancel)) throw new SdrsCancelledError('get_job', false);
     interval = Math.min(Math.ceil(interval * 1.5), opts.maxIntervalMs);
   }
+}
+
+/** Waits `ms`; resolves true when `cancel` fired first (the wait then ends at once). */
+function pause(ms: number, cancel: Cancellation | undefined): Promise<boolean> {
+  if (cancel?.cancelled) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const listener: CancelListener = {
+      onCancel() {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    };
+    const timer = setTimeout(() => {
+      cancel?.unsubscribe(listener);
+      resolve(false);
+    }, ms);
+    cancel?.subscribe(listener);
+  });
 }

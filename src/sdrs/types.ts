@@ -13,15 +13,36 @@ export interface SdrsAccessKey {
 /** How a call to SDRS authenticates: the caller's token, forwarded, or an access key, signed afresh per call. */
 export type SdrsAuth = { kind: 'token'; token: string } | { kind: 'aksk'; key: SdrsAccessKey };
 
+/**
+ * The legacy client's going away, as the SDRS layer sees it: a plain object rather than an
+ * AbortSignal (an EventTarget per request), with listener objects rather than callbacks. Every
+ * translated request makes one and subscribes its SDRS exchanges, so both sides are kept free of
+ * per-request closures: a closure created in each exchange for its abort listener made V8 keep
+ * per-request objects past their request (mark-compacts went from 1 to 11 per 5 s under load, the
+ * scavenges took three times as long, and the translated path lost a quarter of its throughput;
+ * bench/gc-trace.ts, docs/memory.md).
+ */
+export interface Cancellation {
+  readonly cancelled: boolean;
+  /** Calls `listener.onCancel()` once when cancelled (at once when it already is). */
+  subscribe(listener: CancelListener): void;
+  unsubscribe(listener: CancelListener): void;
+}
+
+/** An object rather than a callback, so that a subscriber needs no closure (see Cancellation). */
+export interface CancelListener {
+  onCancel(): void;
+}
+
 /** Per-request identity forwarded to SDRS. */
 export interface CallContext {
   auth: SdrsAuth;
   requestId: string;
   /**
-   * Aborted when the legacy client has gone: calls not yet sent are not sent, reads in flight are
+   * Cancelled when the legacy client has gone: calls not yet sent are not sent, reads in flight are
    * cut off; a write already being sent runs to its end (it may already have taken effect).
    */
-  signal?: AbortSignal | undefined;
+  cancel?: Cancellation | undefined;
   /** Told how each SDRS exchange of the request ended (the access log's upstream fields). */
   observe?: (outcome: UpstreamOutcome) => void;
 }
