@@ -8,6 +8,8 @@ declare module 'autocannon' {
       path?: string;
       headers?: Record<string, string>;
       body?: string | Buffer;
+      /** Called before each send of this request; what it returns is sent (autocannon's per-request hook). */
+      setupRequest?: (req: Request, context: Record<string, unknown>) => Request;
     }
     interface Client extends EventEmitter {
       setRequests(requests: Request[]): void;

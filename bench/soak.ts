@@ -1,7 +1,8 @@
 // `npm run bench:soak`: RSS of the gateway over a soak at a steady rate.
 //
-// The gateway (`node src/main.ts serve`, pinned like in npm run bench) gets the mixed workload
-// (legacy sync no-op, passthrough, stop, sync, reverse on each connection's own groups) at
+// The gateway (`node src/main.ts serve`, pinned like in npm run bench) gets every path it serves
+// (scenarios.ts soakMix: actions, legacy reads, a write, passthrough, token and AK/SK-signed
+// requests, on each connection's own groups) at
 // SOAK_RATE req/s (autocannon overallRate) for SOAK_SECONDS. RSS is read from /proc every
 // SOAK_SAMPLE_S seconds, the V8 heap from /metrics. Growth is computed from the first sample
 // after the warm-up (SOAK_WARMUP_S, default a fifth of the soak, at most 60 s) to the last one.
@@ -17,7 +18,7 @@ import { runLoad } from './lib/load.ts';
 import { envNum, progressLog } from './lib/cli.ts';
 import { machineInfo } from './lib/machine.ts';
 import { pinSelf, planPinning, rssBytes } from './lib/procs.ts';
-import { mix, startBenchGateway, startUpstreams, warmCompileCache } from './lib/scenarios.ts';
+import { soakMix, startBenchGateway, startUpstreams, warmCompileCache } from './lib/scenarios.ts';
 import { round } from './lib/stats.ts';
 
 const seconds = envNum('SOAK_SECONDS', 300, 10, 6 * 3600);
@@ -73,7 +74,7 @@ const r = await runLoad({
   connections: config.connections,
   durationS: config.seconds,
   overallRate: config.rate,
-  requestsFor: mix(stack.groups),
+  requestsFor: soakMix(stack.groups, new URL(gateway.url).host),
   watch: { gateway: gateway.pid },
 });
 clearInterval(timer);

@@ -70,6 +70,51 @@ export const signedSyncNoop = (groups: Groups, host: string) => (i: number): Req
   return [{ method: 'POST', path: actionPath(g), headers: { ...headers, authorization: signed.authorization }, body }];
 };
 
+/**
+ * `method path body` signed with the bench key at every send (autocannon's setupRequest), for runs
+ * longer than a signature stays valid (the soak): the gateway allows 15 minutes of skew.
+ */
+function signedAtSend(method: string, path: string, body: string, host: string): Req {
+  const base: Record<string, string> = body ? { 'content-type': 'application/json' } : { accept: 'application/json' };
+  return {
+    method, path, body,
+    setupRequest(req) {
+      const headers: Record<string, string> = { ...base, 'x-sdk-date': formatSdkDate(Date.now()) };
+      const signed = signRequest({ method, rawPath: path, rawQuery: '', headers: { host, ...headers }, body }, BENCH_KEY, { scheme: 'access', region: '', service: '' });
+      return { ...req, headers: { ...headers, authorization: signed.authorization } };
+    },
+  };
+}
+
+const groupPath = (g: GroupRef): string => `/v2/${g.project}/os-vendor-replication-consistency-groups/${g.id}`;
+const read = (path: string): Req => ({ method: 'GET', path, headers: { 'x-auth-token': TOKEN, accept: 'application/json' } });
+const rename = (g: GroupRef, name: string): Req => ({
+  method: 'PUT', path: groupPath(g), headers: JSON_HEADERS, body: JSON.stringify({ replication_consistency_group: { name } }),
+});
+
+/**
+ * The soak's mix: every path the gateway serves, token and AK/SK, on the connection's own groups.
+ * Actions (sync no-op, stop, sync, reverse), legacy reads (group, group's pairs, group list),
+ * a write (rename, alternating names so each one reaches SDRS), passthrough, and a signed action
+ * and read (signed at send time).
+ */
+export const soakMix = (groups: Groups, host: string) => (i: number): Req[] => {
+  const g = pick(groups.read, i);
+  return [
+    ...syncNoop(groups)(i),
+    read(groupPath(g)),
+    read(`/v2/${g.project}/os-vendor-replications?replication_consistency_group_id=${g.id}`),
+    read(`/v2/${g.project}/os-vendor-replication-consistency-groups`),
+    ...passthrough(groups)(i),
+    ...stopSync(groups)(i),
+    ...reverse(groups)(i),
+    rename(g, `soak-a-${i}`),
+    signedAtSend('POST', actionPath(g), JSON.stringify({ [SYNC]: null }), host),
+    signedAtSend('GET', groupPath(g), '', host),
+    rename(g, `soak-b-${i}`),
+  ];
+};
+
 /** The same SDRS read, sent straight to the emulator. */
 export const directRead = (groups: Groups) => (i: number): Req[] => {
   const g = pick(groups.read, i);
