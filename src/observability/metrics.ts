@@ -1,7 +1,7 @@
 // Prometheus metrics. Every label value comes from a closed set (action names, fault reasons,
 // SDRS operation names, HTTP status codes we produce): never an id, a path or free text.
 import { STATUS_CODES } from 'node:http';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { AUTH_FAILURE_CODES } from '../auth/failures.ts';
 import { VALIDATION_CODES, type ErrorCode } from '../errors.ts';
 import { ROUTE_NAMES, type RouteName } from '../http/route-table.ts';
@@ -9,6 +9,7 @@ import { ACTION_NAMES, type ActionName } from '../translate/actions.ts';
 import { VERSION } from '../version.ts';
 import { READ_CACHE_RESULTS, type ReadCacheResult } from '../sdrs/read-cache.ts';
 import type { ClientFamily } from './client-family.ts';
+import { HotCounter, HotHistogram, type HotCounterChild, type HotHistogramChild } from './hot-metrics.ts';
 
 /**
  * Values of the `action` label, derived from the action table and the route table: the six
@@ -72,10 +73,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
-  const requests = new Counter({ name: 'evs_gateway_requests_total', help: 'Legacy API requests answered, by action, HTTP status answered and client family (from the User-Agent).', labelNames: ['action', 'code', 'client'], registers: [registry] });
-  const requestDuration = new Histogram({ name: 'evs_gateway_request_duration_seconds', help: 'Time from request received to response sent, by action and HTTP status answered.', labelNames: ['action', 'code'], buckets: REQUEST_BUCKETS, registers: [registry] });
-  const upstreamRequests = new Counter({ name: 'evs_gateway_upstream_requests_total', help: 'Requests made to SDRS, EVS or IAM, by operation and upstream HTTP status (or the gateway status 502/503/504 for transport failures).', labelNames: ['upstream', 'operation', 'code'], registers: [registry] });
-  const upstreamDuration = new Histogram({ name: 'evs_gateway_upstream_request_duration_seconds', help: 'Duration of requests made to SDRS, EVS or IAM, by operation.', labelNames: ['upstream', 'operation'], buckets: UPSTREAM_BUCKETS, registers: [registry] });
+  // The four series every request touches are hot-metrics.ts types (no per-observation label hashing).
+  const requests = new HotCounter({ name: 'evs_gateway_requests_total', help: 'Legacy API requests answered, by action, HTTP status answered and client family (from the User-Agent).', labelNames: ['action', 'code', 'client'], registers: [registry] });
+  const requestDuration = new HotHistogram({ name: 'evs_gateway_request_duration_seconds', help: 'Time from request received to response sent, by action and HTTP status answered.', labelNames: ['action', 'code'], buckets: REQUEST_BUCKETS, registers: [registry] });
+  const upstreamRequests = new HotCounter({ name: 'evs_gateway_upstream_requests_total', help: 'Requests made to SDRS, EVS or IAM, by operation and upstream HTTP status (or the gateway status 502/503/504 for transport failures).', labelNames: ['upstream', 'operation', 'code'], registers: [registry] });
+  const upstreamDuration = new HotHistogram({ name: 'evs_gateway_upstream_request_duration_seconds', help: 'Duration of requests made to SDRS, EVS or IAM, by operation.', labelNames: ['upstream', 'operation'], buckets: UPSTREAM_BUCKETS, registers: [registry] });
   const jobs = new Counter({ name: 'evs_gateway_sdrs_jobs_total', help: 'SDRS jobs started by the gateway and, when it waited for them, how they ended.', labelNames: ['operation', 'status'], registers: [registry] });
   const validationFailures = new Counter({ name: 'evs_gateway_validation_failures_total', help: 'Legacy requests refused before any upstream call, by action and reason.', labelNames: ['action', 'reason'], registers: [registry] });
   const idMapReloads = new Counter({ name: 'evs_gateway_id_map_reloads_total', help: 'Reloads of ID_MAP_FILE, by outcome (a failed reload keeps the last good mapping).', labelNames: ['outcome'], registers: [registry] });
@@ -100,8 +102,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   for (const outcome of ['success', 'failure']) tlsReloads.inc({ outcome }, 0);
 
   // Children are cached so the hot path does not build a label object per request.
-  const requestChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
-  const upstreamChildren = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
+  const requestChildren = new Map<string, { count: HotCounterChild; duration: HotHistogramChild }>();
+  const upstreamChildren = new Map<string, { count: HotCounterChild; duration: HotHistogramChild }>();
 
   return {
     registry,
