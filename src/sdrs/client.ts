@@ -58,39 +58,45 @@ export class SdrsClient implements SdrsTransport {
   }
 
   /** Calls SDRS and returns the parsed JSON body of a 2xx answer; throws an SdrsError otherwise. */
-  async call<T = unknown>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
-    // Idempotent reads get one retry when a reused keep-alive socket turns out to be dead (the
-    // server closed it while we sent); writes never do, a second failover must not be risked.
-    const attempts = req.method === 'GET' ? 2 : 1;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#once<T>(ctx, projectId, req);
-      } catch (err) {
-        if (attempt < attempts && err instanceof SdrsUnavailableError && (err.causeCode === 'ECONNRESET' || err.causeCode === 'UND_ERR_SOCKET')) continue;
-        throw err;
-      }
+  call<T = unknown>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
+    // Writes go straight to the exchange: no retry wrapper, one promise less on the hot path.
+    return req.method === 'GET' ? this.#withRetry<T>(ctx, projectId, req) : this.#once<T>(ctx, projectId, req);
+  }
+
+  // Idempotent reads get one retry when a reused keep-alive socket turns out to be dead (the
+  // server closed it while we sent); writes never do, a second failover must not be risked.
+  async #withRetry<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
+    try {
+      return await this.#once<T>(ctx, projectId, req);
+    } catch (err) {
+      if (err instanceof SdrsUnavailableError && (err.causeCode === 'ECONNRESET' || err.causeCode === 'UND_ERR_SOCKET')) return this.#once<T>(ctx, projectId, req);
+      throw err;
     }
   }
 
-  async #once<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
+  /** Refuses what must not be sent, else the exchange; not async itself, so its refusals are rejections all the same. */
+  #once<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
     // Nothing is sent for a client that has gone, nor queued beyond SDRS_MAX_QUEUE (docs/hardening.md):
     // a fast 503 beats an answer that comes after the client gave up.
-    if (ctx.cancel?.cancelled) throw new SdrsCancelledError(req.operation, false);
+    if (ctx.cancel?.cancelled) return Promise.reject(new SdrsCancelledError(req.operation, false));
     const waiting = this.#active - this.#opts.connections;
     if (this.#opts.maxQueue !== undefined && waiting >= this.#opts.maxQueue) {
       this.#opts.metrics?.countSdrsShed();
-      throw new SdrsOverloadedError(req.operation, waiting, this.#opts.connections);
+      return Promise.reject(new SdrsOverloadedError(req.operation, waiting, this.#opts.connections));
     }
-    this.#active++;
+    let prepared: Prepared;
     try {
-      return await this.#exchange<T>(ctx, projectId, req);
-    } finally {
-      this.#active--;
+      prepared = this.#prepare(ctx, projectId, req);
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
+    // Counted down in #exchange's finally: dispatched and not finished.
+    this.#active++;
+    return this.#exchange<T>(ctx, req, prepared);
   }
 
-  async #exchange<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
-    const started = performance.now();
+  /** The request as dispatched: its target, headers (credential included) and body. */
+  #prepare(ctx: CallContext, projectId: string, req: SdrsRequest): Prepared {
     const path = `${this.#basePath}/v1/${encodeURIComponent(projectId)}${req.path}${req.query ? `?${req.query}` : ''}`;
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -103,6 +109,11 @@ export class SdrsClient implements SdrsTransport {
       headers['content-type'] = 'application/json';
     }
     this.#authenticate(headers, ctx, projectId, req.method, path, payload);
+    return { path, headers, payload };
+  }
+
+  async #exchange<T>(ctx: CallContext, req: SdrsRequest, { path, headers, payload }: Prepared): Promise<T> {
+    const started = performance.now();
     const exchange = new Exchange(MAX_RESPONSE_BYTES, this.#opts.timeoutMs, ctx.cancel, req.method === 'GET', req.operation);
     let metricCode: string;
     const outcome: UpstreamOutcome = {};
@@ -124,6 +135,7 @@ export class SdrsClient implements SdrsTransport {
       if (err instanceof SdrsError && err.kind !== 'http' && err.kind !== 'overloaded') outcome.failure = err.kind;
       throw err;
     } finally {
+      this.#active--;
       exchange.dispose();
       this.#opts.metrics?.observeUpstream('sdrs', req.operation, metricCode!, (performance.now() - started) / 1000);
       ctx.observe?.(outcome);
@@ -212,6 +224,12 @@ function upstreamMetricCode(err: unknown): string {
   if (err instanceof SdrsUnavailableError) return '503';
   if (err instanceof SdrsCancelledError) return '499';
   return '502';
+}
+
+interface Prepared {
+  path: string;
+  headers: Record<string, string>;
+  payload: string | undefined;
 }
 
 interface Answer {

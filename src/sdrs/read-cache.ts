@@ -119,38 +119,45 @@ export function createReadCache(inner: SdrsTransport, opts: ReadCacheOptions): R
     return pending;
   };
 
+  const cachedRead = async <T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> => {
+    const key = `${projectId}\n${req.path}?${req.query ?? ''}`;
+    const credential = credentialOf(ctx);
+    const acceptedUntil = accepted.get(`${credential}\n${key}`);
+    const entry = entries.get(key);
+    const usable = entry !== undefined && entry.generation === generationOf(projectId) && acceptedUntil !== undefined && acceptedUntil > now();
+    if (usable && entry.pending === undefined && entry.expires > now()) {
+      opts.onRead?.('hit');
+      return entry.value as T;
+    }
+    if (usable && entry.pending !== undefined) {
+      opts.onRead?.('coalesced');
+      return (await entry.pending.catch(() => fetchAndRemember(ctx, projectId, req, key, credential))) as T;
+    }
+    opts.onRead?.('miss');
+    return (await fetchAndRemember(ctx, projectId, req, key, credential)) as T;
+  };
+
+  const invalidatingCall = async <T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> => {
+    // Also when the call fails: a write that timed out may still have happened.
+    try {
+      return await inner.call<T>(ctx, projectId, req);
+    } finally {
+      invalidate(projectId);
+    }
+  };
+
+  // The views are not async themselves: a call they only hand on costs no extra promise.
   const reads: SdrsTransport = {
-    async call<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
-      if (opts.ttlMs <= 0 || !isPlainRead(req)) return inner.call<T>(ctx, projectId, req);
-      const key = `${projectId}\n${req.path}?${req.query ?? ''}`;
-      const credential = credentialOf(ctx);
-      const acceptedUntil = accepted.get(`${credential}\n${key}`);
-      const entry = entries.get(key);
-      const usable = entry !== undefined && entry.generation === generationOf(projectId) && acceptedUntil !== undefined && acceptedUntil > now();
-      if (usable && entry.pending === undefined && entry.expires > now()) {
-        opts.onRead?.('hit');
-        return entry.value as T;
-      }
-      if (usable && entry.pending !== undefined) {
-        opts.onRead?.('coalesced');
-        return (await entry.pending.catch(() => fetchAndRemember(ctx, projectId, req, key, credential))) as T;
-      }
-      opts.onRead?.('miss');
-      return (await fetchAndRemember(ctx, projectId, req, key, credential)) as T;
+    call<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
+      return opts.ttlMs <= 0 || !isPlainRead(req) ? inner.call<T>(ctx, projectId, req) : cachedRead<T>(ctx, projectId, req);
     },
     close: () => inner.close(),
     destroy: () => inner.destroy(),
   };
 
   const writes: SdrsTransport = {
-    async call<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
-      if (opts.ttlMs <= 0 || isPlainRead(req)) return inner.call<T>(ctx, projectId, req);
-      // Also when the call fails: a write that timed out may still have happened.
-      try {
-        return await inner.call<T>(ctx, projectId, req);
-      } finally {
-        invalidate(projectId);
-      }
+    call<T>(ctx: CallContext, projectId: string, req: SdrsRequest): Promise<T> {
+      return opts.ttlMs <= 0 || isPlainRead(req) ? inner.call<T>(ctx, projectId, req) : invalidatingCall<T>(ctx, projectId, req);
     },
     close: () => inner.close(),
     destroy: () => inner.destroy(),
