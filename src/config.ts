@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './yaml.ts';
 import configSchema from '../schemas/config.schema.json' with { type: 'json' };
 import { parseTrustedClients } from './auth/trusted-clients.ts';
 import type { LogFormat } from './observability/log-format.ts';

@@ -3,7 +3,7 @@
 // follows symlinks) sees the new inode/mtime reliably. A file that fails to parse keeps the last
 // good mapping, is logged and is counted in evs_gateway_id_map_reloads_total{outcome="failure"}.
 import { readFileSync, statSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './yaml.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { createIdMapper, type SwappableIdMapper } from './translate/id-map.ts';

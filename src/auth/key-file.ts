@@ -6,7 +6,7 @@
 // keys) and is reported to onReload('failure').
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml, YAMLError } from 'yaml';
+import { parseYaml, yamlErrorPosition } from '../yaml.ts';
 import { createKeyTable, KeyFileError, type KeyTable, type SwappableKeyTable } from './key-table.ts';
 
 /** The parts of a logger the watcher uses (pino's Logger fits). */
@@ -23,10 +23,8 @@ function parseKeyText(text: string): unknown {
     return parseYaml(text);
   } catch (err) {
     // yaml's messages quote the offending line, which may hold a secret key: keep only the position.
-    if (err instanceof YAMLError) {
-      const at = err.linePos?.[0];
-      throw new KeyFileError(`not valid YAML or JSON (${err.code}${at ? ` at line ${at.line}, column ${at.col}` : ''})`);
-    }
+    const at = yamlErrorPosition(err);
+    if (at) throw new KeyFileError(`not valid YAML or JSON (${at.code}${at.line !== undefined ? ` at line ${at.line}, column ${at.col}` : ''})`);
     throw err;
   }
 }
