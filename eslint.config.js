@@ -10,7 +10,7 @@ const layer = (files, forbidden, why) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'bench/results/', 'coverage/'] },
+  { ignores: ['node_modules/', 'bench/results/', 'coverage/', 'src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

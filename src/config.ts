@@ -3,18 +3,13 @@
 // The JSON Schema in schemas/config.schema.json is the single source of truth for names, types,
 // ranges and defaults; a bad value fails fast with a message naming the variable.
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { validateSettings } from './generated/config-validator.js';
 import { parseYaml } from './yaml.ts';
 import configSchema from '../schemas/config.schema.json' with { type: 'json' };
 import { parseTrustedClients } from './auth/trusted-clients.ts';
 import type { LogFormat } from './observability/log-format.ts';
 import { WAIT_NAMES, type WaitName } from './translate/writes.ts';
 import { parseTrustedProxies } from './trusted-proxies.ts';
-
-// ajv-formats ships CommonJS with a default export; under ESM the callable sits on .default.
-type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
 
 export interface Config {
   port: number;
@@ -86,11 +81,8 @@ interface PropertySchema { type: string; default?: unknown; 'x-hint'?: string }
 const PROPERTIES = configSchema.properties as Record<string, PropertySchema>;
 export const SETTING_NAMES: readonly string[] = Object.keys(PROPERTIES);
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false });
-addFormats(ajv);
-// `x-hint` says in words what a pattern means, for the error message.
-ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
-const validateSettings = ajv.compile(configSchema);
+// validateSettings is schemas/config.schema.json compiled ahead of time by ajv (scripts/validators.ts:
+// every error, defaults filled in, `x-hint` a keyword that says in words what a pattern means).
 
 /** Environment values are strings; integers must be plain decimal numbers (no "1e3", no "12ms"). */
 function coerce(name: string, value: unknown): unknown {

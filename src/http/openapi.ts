@@ -5,8 +5,7 @@ import { FAULT_NAMES } from '../errors.ts';
 import { ruleForKey } from '../translate/actions.ts';
 import { VERSION } from '../version.ts';
 import { ROUTES, type TranslatedRouteName } from './route-table.ts';
-import { ACTION_SCHEMAS } from './validate.ts';
-import { UPDATE_SCHEMA } from './write-body.ts';
+import { ACTION_SCHEMAS, UPDATE_SCHEMA } from './body-schemas.ts';
 
 type Json = Record<string, unknown>;
 

@@ -1,33 +1,20 @@
 // Validation of legacy action bodies. The structure (an object with exactly one known action key)
 // is checked here with messages a legacy client can act on; the value of each action is checked by
-// its JSON Schema in schemas/legacy/, compiled on first use (lazy-validator.ts). ajv runs without allErrors: the
-// first error is enough for the message, and allErrors on untrusted input is a DoS lever.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { lazyValidator } from './lazy-validator.ts';
-import extendSchema from '../../schemas/legacy/os-extend-replication-volumes.json' with { type: 'json' };
-import failoverSchema from '../../schemas/legacy/os-failover-replication-consistency-group.json' with { type: 'json' };
-import reprotectSchema from '../../schemas/legacy/os-reprotect-replication-consistency-group.json' with { type: 'json' };
-import reverseSchema from '../../schemas/legacy/os-reverse-replication-consistency-group.json' with { type: 'json' };
-import stopSchema from '../../schemas/legacy/os-stop-replication-consistency-group.json' with { type: 'json' };
-import syncSchema from '../../schemas/legacy/os-sync-replication-consistency-group.json' with { type: 'json' };
+// its JSON Schema in schemas/legacy/, compiled ahead of time by ajv (scripts/validators.ts). ajv runs without
+// allErrors: the first error is enough for the message, and allErrors on untrusted input is a DoS lever.
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import * as compiled from '../generated/legacy-validators.js';
 import { LEGACY_ACTION_KEYS, ruleForKey, type ActionRule } from '../translate/actions.ts';
 import { E, quoteUserText } from '../errors.ts';
 import { isPlainObject } from '../json.ts';
+import { ACTION_SCHEMAS, VALIDATOR_NAMES } from './body-schemas.ts';
 
-/** The JSON Schema of each action body, by legacy key; also feeds the OpenAPI document. */
-export const ACTION_SCHEMAS: Readonly<Record<string, object>> = {
-  'os-sync-replication-consistency-group': syncSchema,
-  'os-stop-replication-consistency-group': stopSchema,
-  'os-failover-replication-consistency-group': failoverSchema,
-  'os-reverse-replication-consistency-group': reverseSchema,
-  'os-reprotect-replication-consistency-group': reprotectSchema,
-  'os-extend-replication-volumes': extendSchema,
-};
+export { ACTION_SCHEMAS } from './body-schemas.ts';
 
-/** One ajv for every legacy body schema (actions and the update body): one instance, one set of compiled code. */
-export const legacyAjv = new Ajv({ allErrors: false, strict: true });
-const VALIDATORS = new Map<string, () => ValidateFunction>(Object.entries(ACTION_SCHEMAS).map(([key, schema]) => [key, lazyValidator(legacyAjv, schema)]));
-for (const key of LEGACY_ACTION_KEYS) if (!VALIDATORS.has(key)) throw new Error(`no JSON Schema for legacy action ${key}`);
+/** The compiled validator of each action body, by legacy key (scripts/validators.ts, src/generated/). */
+const byName = compiled as Record<string, ValidateFunction>;
+const VALIDATORS = new Map<string, ValidateFunction>(Object.keys(ACTION_SCHEMAS).map((key) => [key, byName[VALIDATOR_NAMES[key]!]!]));
+for (const key of LEGACY_ACTION_KEYS) if (typeof VALIDATORS.get(key) !== 'function') throw new Error(`no compiled validator for legacy action ${key}: run npm run validators`);
 
 export interface ValidatedAction {
   rule: ActionRule;
@@ -61,7 +48,7 @@ export function validateActionBody(body: unknown): ValidatedAction {
   const key = keys[0]!;
   const rule = ruleForKey(key);
   if (!rule) throw E.unknown_action(quoteUserText(key), EXPECTED);
-  const validate = VALIDATORS.get(key)!();
+  const validate = VALIDATORS.get(key)!;
   if (!validate(body)) throw E.invalid_value(key, describeAjvError(key, validate.errors?.[0]));
   return { rule, value: body[key] };
 }

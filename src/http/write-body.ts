@@ -1,18 +1,14 @@
 // Validation of the legacy update body (PUT .../os-vendor-replication-consistency-groups/{id}) by
-// its JSON Schema in schemas/legacy/, compiled on first use (lazy-validator.ts). As for actions, ajv stops at the
-// first error (allErrors on untrusted input is a DoS lever) and the message names the field.
+// its JSON Schema in schemas/legacy/, compiled ahead of time by ajv (scripts/validators.ts). As for actions, ajv
+// stops at the first error (allErrors on untrusted input is a DoS lever) and the message names the field.
 import type { ErrorObject } from 'ajv';
-import { lazyValidator } from './lazy-validator.ts';
-import { legacyAjv, pointerToPath } from './validate.ts';
-import updateSchema from '../../schemas/legacy/update-replication-consistency-group.json' with { type: 'json' };
+import { update as validateUpdate } from '../generated/legacy-validators.js';
+import { pointerToPath } from './validate.ts';
 import { E, quoteUserText } from '../errors.ts';
 import { isPlainObject } from '../json.ts';
 import type { UpdateRequest } from '../translate/writes.ts';
 
-/** The JSON Schema of the update body; also feeds the OpenAPI document. */
-export const UPDATE_SCHEMA: object = updateSchema;
-
-const validator = lazyValidator(legacyAjv, updateSchema);
+export { UPDATE_SCHEMA } from './body-schemas.ts';
 
 function where(error: ErrorObject): string {
   return pointerToPath(error.instancePath) || 'the body';
@@ -42,7 +38,6 @@ function describe(error: ErrorObject | undefined): string {
 /** The checked update request (legacy pair ids), or a legacy 400 naming the first problem. */
 export function validateUpdateBody(body: unknown): UpdateRequest {
   if (!isPlainObject(body)) throw E.invalid_value('update body', `expected a JSON object {"replication_consistency_group": {...}}, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}`);
-  const validate = validator();
-  if (!validate(body)) throw E.invalid_value('update body', describe(validate.errors?.[0]));
+  if (!validateUpdate(body)) throw E.invalid_value('update body', describe(validateUpdate.errors?.[0]));
   return (body as { replication_consistency_group: UpdateRequest }).replication_consistency_group;
 }
