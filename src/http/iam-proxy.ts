@@ -7,7 +7,7 @@
 // a signed Authorization) pass through and are never logged: the log line names the operation,
 // the status and the time only. IAM transport faults: legacy envelopes 502/503/504, as for EVS.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from '../undici.ts';
 import { E, type GatewayError } from '../errors.ts';
 import { rewriteCatalog, rewriteVersionLinks } from '../iam/catalog-rewrite.ts';
 import { iamRouteFor, type IamRoute } from '../iam/routes.ts';

@@ -2,7 +2,7 @@
 // bounded response bodies, and every failure turned into one of the SdrsError classes. It forwards
 // the caller's X-Auth-Token untouched and never logs it.
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from '../undici.ts';
 import { signOutboundRequest } from '../auth/outbound.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { caWithExtra, classifyTransportCode, transportCode } from '../transport.ts';
