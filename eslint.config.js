@@ -43,6 +43,17 @@ export default tseslint.config(
       'max-len': ['error', { code: 160, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true }],
     },
   },
+  // node:http and node:https come from src/node-http.ts (process.getBuiltinModule): an ESM import
+  // of node:http loads Node's bundled undici, ~14 MB of RSS. Types may be imported.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/node-http.ts', 'src/emulator/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: ['node:http', 'node:https', 'http', 'https'].map((name) => ({ name, allowTypeImports: true, message: 'take it from src/node-http.ts: an ESM import of node:http costs ~14 MB of RSS' })),
+      }],
+    },
+  },
   layer(['src/translate/**'], ['../http/*', '../sdrs/*', '../observability/*', '../server.ts', '../cli/*', '../emulator/*', '../auth/*'], 'src/translate/ is pure mapping: it imports only src/errors.ts and itself (docs/architecture.md).'),
   layer(['src/sdrs/**'], ['../http/*', '../translate/*', '../server.ts', '../cli/*', '../emulator/*'], 'src/sdrs/ is the SDRS transport: no HTTP layer, no translation (docs/architecture.md).'),
   layer(['src/errors.ts', 'src/json.ts', 'src/transport.ts'], ['./*', '../*'], 'leaf modules import nothing of the gateway.'),

@@ -4,7 +4,7 @@
 // switchover each priority_station), and prints, as JSON, what the client would be answered and
 // which SDRS requests would be made. Nothing is sent to SDRS or EVS. A request refused whatever the
 // state gets the gateway's own envelope and exit code 1.
-import { request as httpRequest } from 'node:http';
+import { http } from '../node-http.ts';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
@@ -58,7 +58,7 @@ function send(base: string, method: string, path: string, body: string | undefin
         // Not a prefix of the dry-run ids: the answer scrub redacts any 8-character run of the token's start.
     const headers: Record<string, string> = { 'x-auth-token': 'translate-cli-credential', accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const req = httpRequest({ host: u.hostname, port: u.port, method, path, headers }, (res) => {
+    const req = http.request({ host: u.hostname, port: u.port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, jobIds: res.headers['x-sdrs-job-id'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') }));

@@ -2,7 +2,8 @@
 // of their own, plain HTTP, so that the port legacy clients and an internet-facing load balancer
 // reach does not expose them. It is closed after the legacy listener has drained, so readiness
 // reads 503 "draining" here during the drain, as on the legacy port.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http } from '../node-http.ts';
 
 export interface AdminListener {
   /** Listens; resolves the base URL (http://host:port). */
@@ -22,7 +23,7 @@ export function createAdminListener(
     },
     start(port, host) {
       return new Promise((resolve, reject) => {
-        const s = createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs, headersTimeout: opts.headersTimeoutMs }, app);
+        const s = http.createServer({ keepAliveTimeout: opts.keepAliveTimeoutMs, headersTimeout: opts.headersTimeoutMs }, app);
         server = s;
         s.once('error', reject);
         s.listen(port, host, () => {

@@ -4,7 +4,7 @@
 // Node would otherwise answer on its own with an empty body (no Host, an Expect it does not know,
 // CONNECT). A client that half-closes after its request still gets the answer (httpAllowHalfOpen).
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
+import { http } from '../node-http.ts';
 import type { Duplex } from 'node:stream';
 import { E, faultEnvelope, quoteUserText, type GatewayError } from '../errors.ts';
 import { isIamPath } from '../iam/routes.ts';
@@ -45,7 +45,7 @@ export function writeRawFault(socket: Duplex, err: GatewayError): void {
   }
   const body = JSON.stringify(faultEnvelope(err.status, err.message));
   const extra = Object.entries({ ...err.headers, Connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
+  socket.end(`HTTP/1.1 ${err.status} ${http.STATUS_CODES[err.status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
 }
 
 /** RFC 9112 3.2: an HTTP/1.1 request with no Host, or with more than one, is 400. */

@@ -7,8 +7,9 @@
 // before routing (see server.ts). An AK/SK-signed or trust-local request is re-signed for EVS
 // (the client's signature covered the gateway's host, not EVS's): its body was read whole before
 // verification, so it is written here and the signature covers exactly those bytes.
-import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import { http, https } from '../node-http.ts';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { INBOUND_SIGNATURE_HEADERS, signOutboundRequest } from '../auth/outbound.ts';
 import { E, type GatewayError } from '../errors.ts';
@@ -100,9 +101,9 @@ export interface Passthrough {
 
 /** One keep-alive pool to EVS; EVS_CA_FILE adds trust anchors to Node's default roots. */
 function agentFor(target: URL, opts: PassthroughOptions): HttpAgent | HttpsAgent {
-  if (target.protocol !== 'https:') return new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  if (target.protocol !== 'https:') return new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
   const ca = caWithExtra(opts.caFile);
-  return new HttpsAgent({
+  return new https.Agent({
     keepAlive: true,
     maxSockets: 256,
     maxFreeSockets: 64,

@@ -3,8 +3,8 @@
 // window, answer those that outlive it with a definite 503, close everything). Closing what the
 // gateway holds besides the server (SDRS pool, passthrough agent, file watchers) is the caller's
 // `onClose`, run after the server has closed, in the spirit of fastify's onClose hooks.
-import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http, https } from '../node-http.ts';
 import type { Socket } from 'node:net';
 import { E, faultEnvelope } from '../errors.ts';
 import { requestState } from './request.ts';
@@ -49,7 +49,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
         ? [408, 'The request did not arrive in time.']
         : [400, 'Malformed HTTP request: it cannot be parsed (invalid characters in the request line or headers).'];
   const body = JSON.stringify(faultEnvelope(status, message));
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /**
@@ -70,11 +70,11 @@ function newServer(guard: ConnectionGuard, opts: LifecycleOptions): Server {
   const httpOptions = { keepAliveTimeout: opts.keepAliveTimeoutMs, headersTimeout: opts.headersTimeoutMs, ...guard.serverOptions };
   let s: Server;
   if (opts.tls) {
-    const secure = createHttpsServer({ ...httpOptions, ...opts.tls.options() }, guard.listener);
+    const secure = https.createServer({ ...httpOptions, ...opts.tls.options() }, guard.listener);
     opts.tls.attach(secure);
     s = secure;
   } else {
-    s = createServer(httpOptions, guard.listener);
+    s = http.createServer(httpOptions, guard.listener);
   }
   guard.attach(s);
   // Beyond twice the cap, connections are dropped unanswered: refusing costs little, but not nothing.

@@ -1,6 +1,6 @@
 // Prometheus metrics. Every label value comes from a closed set (action names, fault reasons,
 // SDRS operation names, HTTP status codes we produce): never an id, a path or free text.
-import { STATUS_CODES } from 'node:http';
+import { http } from '../node-http.ts';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { AUTH_FAILURE_CODES } from '../auth/failures.ts';
 import { VALIDATION_CODES, type ErrorCode } from '../errors.ts';
@@ -40,7 +40,7 @@ export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 export function statusLabel(code: number | string): string {
   const n = typeof code === 'number' ? code : /^\d{3}$/.test(code) ? Number(code) : NaN;
   if (n === 499) return '499';
-  if (Number.isInteger(n) && STATUS_CODES[n] !== undefined) return String(n);
+  if (Number.isInteger(n) && http.STATUS_CODES[n] !== undefined) return String(n);
   if (n >= 100 && n <= 599) return `${Math.floor(n / 100)}xx`;
   return 'other';
 }
