@@ -64,8 +64,12 @@ export function percentDecode(text: string, plusIsSpace: boolean): Buffer {
  * appended when missing ("the URI must end with a slash during signature calculation; when a
  * request is sent it does not need to", Huawei signing guide api-sign-algorithm-002).
  */
+// A path of unreserved characters and '/' only decodes and re-encodes to itself: the usual case
+// (ids and words), which then costs no byte-by-byte pass (it was ~17 us of a signed request).
+const PLAIN_PATH = /^[A-Za-z0-9\-._~/]*$/;
+
 export function canonicalUri(rawPath: string): string {
-  let path = signingEscape(percentDecode(rawPath, false), true);
+  let path = PLAIN_PATH.test(rawPath) ? rawPath : signingEscape(percentDecode(rawPath, false), true);
   if (!path.startsWith('/')) path = `/${path}`;
   return path.endsWith('/') ? path : `${path}/`;
 }
@@ -99,6 +103,7 @@ function parseQuery(rawQuery: string): QueryParam[] {
  * Both give the same string when no key repeats and no two keys differ only in case.
  */
 export function canonicalQuery(rawQuery: string, style: QueryStyle = 'all-values'): string {
+  if (rawQuery === '' || rawQuery === '?') return '';
   const byKey = new Map<string, { key: Buffer; values: Buffer[] }>();
   for (const p of parseQuery(rawQuery.startsWith('?') ? rawQuery.slice(1) : rawQuery)) {
     const id = p.key.toString('latin1');

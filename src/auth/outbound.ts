@@ -21,10 +21,17 @@ export interface OutboundKey {
   securityToken?: string;
 }
 
+/** What signing reads of a URL, with URL's meanings: `host` without a default port, `search` with its '?' or empty. */
+export interface UrlParts {
+  host: string;
+  pathname: string;
+  search: string;
+}
+
 export interface OutboundRequest {
   method: string;
-  /** Absolute URL as it will be sent. */
-  url: string | URL;
+  /** Absolute URL as it will be sent, or its parts (a caller that has them saves parsing a URL per request). */
+  url: string | URL | UrlParts;
   /** Headers that will be sent; only content-type (and host, if set) are taken from here. */
   headers?: Readonly<Record<string, string | undefined>>;
   body?: Buffer | string;

@@ -3,8 +3,18 @@
 
 const SDK_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
+// Every signed request formats the current second (outbound) and parses a client's (inbound):
+// the last one is kept, so a second's worth of requests formats it once (~7 us each otherwise).
+let lastSecond = Number.NaN;
+let lastText = '';
+
 export function formatSdkDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** Milliseconds since the epoch, or undefined when the text is not a real date in that format. */

@@ -33,7 +33,8 @@ const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 export class SdrsClient implements SdrsTransport {
   readonly #pool: Pool;
   readonly #basePath: string;
-  readonly #origin: string;
+  /** The endpoint's host as signed (URL.host: no default port), like the Host header undici sends. */
+  readonly #host: string;
   readonly #opts: SdrsClientOptions;
   /** Calls dispatched and not finished: beyond `connections` they wait in the pool's queue. */
   #active = 0;
@@ -43,7 +44,7 @@ export class SdrsClient implements SdrsTransport {
     const url = new URL(opts.endpoint);
     // Keep a path prefix (an SDRS endpoint behind a path-routing proxy), without a trailing slash.
     this.#basePath = url.pathname.replace(/\/+$/, '');
-    this.#origin = url.origin;
+    this.#host = url.host;
     this.#pool = new Pool(url.origin, {
       connections: opts.connections,
       keepAliveTimeout: 30_000,
@@ -152,7 +153,9 @@ export class SdrsClient implements SdrsTransport {
       headers['x-auth-token'] = ctx.auth.token;
       return;
     }
-    const signed = signOutboundRequest({ method, url: `${this.#origin}${path}`, headers, body: payload ?? '' }, ctx.auth.key, { projectId });
+    const q = path.indexOf('?');
+    const url = { host: this.#host, pathname: q < 0 ? path : path.slice(0, q), search: q < 0 ? '' : path.slice(q) };
+    const signed = signOutboundRequest({ method, url, headers, body: payload ?? '' }, ctx.auth.key, { projectId });
     for (const [name, value] of Object.entries(signed)) headers[name.toLowerCase()] = value;
   }
 

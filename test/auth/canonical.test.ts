@@ -55,6 +55,12 @@ describe('X-Sdk-Date', () => {
   it('formats UTC without separators or fractions', () => {
     assert.equal(formatSdkDate(Date.UTC(2024, 0, 2, 3, 4, 5, 678)), '20240102T030405Z');
   });
+  it('formats each second right however the calls interleave (the last second is kept)', () => {
+    const t = Date.UTC(2024, 0, 2, 3, 4, 5);
+    for (const [ms, text] of [[t, '20240102T030405Z'], [t + 999, '20240102T030405Z'], [t + 1000, '20240102T030406Z'], [t - 1, '20240102T030404Z'], [t + 500, '20240102T030405Z']] as const) {
+      assert.equal(formatSdkDate(ms), text, String(ms));
+    }
+  });
   it('parses only real dates in that exact format', () => {
     assert.equal(parseSdkDate('20240102T030405Z'), Date.UTC(2024, 0, 2, 3, 4, 5));
     for (const bad of ['20240230T000000Z', '2024-01-02T03:04:05Z', '20240102T030405', '20240102T030405.000Z', '20240102T250000Z', '']) assert.equal(parseSdkDate(bad), undefined, bad);
