@@ -353,6 +353,7 @@ const akskCost = {
 };
 
 const soak = readSoak();
+const faults = readFaultsMemory();
 const targets: Target[] = [
   { id: 'translated-throughput', description: 'translated action path req/s per core vs the naive Express forwarder', target: '>= 1.3x', measured: `${ratios.translatedVsNaivePerCore}x per core (${ratios.translatedVsNaiveRaw}x raw req/s)`, met: ratios.translatedVsNaivePerCore >= 1.3 },
   { id: 'aksk-cost', description: 'AK/SK verification cost: signed vs token legacy sync no-op, CPU per request', target: 'reported', measured: `${akskCost.usPerRequest} us per request (${akskCost.signedRpsPerCore} vs ${akskCost.tokenRpsPerCore} req/s per core, ${akskCost.signedVsTokenPerCore}x)`, met: null },
@@ -360,6 +361,9 @@ const targets: Target[] = [
   { id: 'passthrough-throughput', description: 'passthrough req/s per core vs bare http-proxy-middleware', target: '>= 1.0x', measured: `${ratios.passthroughVsBarePerCore}x per core (${ratios.passthroughVsBareRaw}x raw req/s; vs nginx proxy_pass ${ratios.passthroughVsNginxRaw ?? 'not run (no /usr/sbin/nginx)'}x raw req/s)`, met: ratios.passthroughVsBarePerCore >= 1.0 },
   { id: 'rss-idle', description: 'gateway idle RSS, started as the README starts it', target: '<= 60 MB', measured: `${memory.rssIdleMB} MB (as the image runs it ${memoryImage.rssIdleMB} MB)`, met: memory.rssIdleMB <= 60 },
   { id: 'rss', description: `gateway RSS after ${memory.requests} requests, started as the README starts it`, target: '<= 100 MB', measured: `${memory.rssAfterMB} MB (${memory.rssAfterMiB} MiB; as the image runs it ${memoryImage.rssAfterMB} MB)`, met: memory.rssAfterMB <= 100 },
+  faults
+    ? { id: 'rss-faults', description: `gateway RSS at the end of ${faults.seconds} s of SDRS faults and overload, ${faults.connections} connections (from bench/results/faults-memory.json, ${faults.finishedAt})`, target: '<= 150 MB', measured: `${faults.rssEndMB} MB`, met: faults.rssEndMB <= 150 }
+    : { id: 'rss-faults', description: 'gateway RSS at the end of a run with SDRS faults and overload', target: '<= 150 MB', measured: 'not measured: run npm run bench:faults', met: null },
   soak
     ? { id: 'soak-growth', description: `RSS growth over a ${soak.seconds} s soak at ${soak.rate} req/s (from bench/results/soak-latest.json, ${soak.finishedAt})`, target: '<= 5%', measured: `${soak.growthPct}%`, met: soak.growthPct <= 5 }
     : { id: 'soak-growth', description: 'RSS growth over the soak', target: '<= 5%', measured: 'not measured: run npm run bench:soak', met: null },
@@ -385,6 +389,7 @@ const results: BenchResults = {
   startup,
   emulatorRssMiB: Math.round(emulatorRss / 2 ** 20),
   soak: soak ?? null,
+  faultsMemory: faults ?? null,
   targets,
 };
 
@@ -511,6 +516,17 @@ async function measureStartup() {
     pinnedNoCache: { cpus: pin.server ?? 'all', ...pinnedNoCache, what: 'NODE_DISABLE_COMPILE_CACHE=1: sources type-stripped and compiled at every start' },
     nodeFloor: { runsMs: floor, medianMs: round(median(floor), 1), what: 'node -e with a bare node:http server (plain JavaScript), same spawn/poll' },
   };
+}
+
+function readFaultsMemory(): { rssEndMB: number; connections: number; seconds: number; finishedAt: string } | undefined {
+  const file = join(import.meta.dirname, 'results', 'faults-memory.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const f = JSON.parse(readFileSync(file, 'utf8')) as { rssEndMB: number; config: { connections: number; seconds: number }; finishedAt: string };
+    return { rssEndMB: f.rssEndMB, connections: f.config.connections, seconds: f.config.seconds, finishedAt: f.finishedAt };
+  } catch {
+    return undefined;
+  }
 }
 
 function readSoak(): { seconds: number; rate: number; growthPct: number; finishedAt: string } | undefined {

@@ -15,6 +15,23 @@ export function call(method: string, url: string, timeoutMs = 5000): Promise<{ s
   });
 }
 
+/** POSTs (or PUTs, ...) a JSON body; resolves the status and the answer's text. */
+export function sendJson(method: string, url: string, body: unknown, timeoutMs = 5000): Promise<{ status: number; text: string }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+    const req = request(url, { method, agent: false, timeout: timeoutMs, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.once('error', reject);
+    });
+    req.once('timeout', () => req.destroy(new Error(`${method} ${url}: timeout`)));
+    req.once('error', reject);
+    req.end(payload);
+  });
+}
+
 /**
  * The gateway's request and upstream counters from /metrics, keyed by their labels, so two
  * scrapes can be diffed to see exactly which SDRS calls a run caused.

@@ -96,6 +96,8 @@ export interface BenchResults {
   };
   emulatorRssMiB: number;
   soak: { seconds: number; rate: number; growthPct: number; finishedAt: string } | null;
+  /** From bench/results/faults-memory.json (npm run bench:faults), when it exists. */
+  faultsMemory: { rssEndMB: number; connections: number; seconds: number; finishedAt: string } | null;
   targets: Target[];
 }
 
