@@ -103,8 +103,8 @@ export function createDispatcher(deps: DispatchDeps): (req: IncomingMessage, res
         afterAuth(deps, req, res, url, 'passthrough', async () => {
           scopePassthrough(req, res, resolution.path);
           req.url = q < 0 ? resolution.path : `${resolution.path}?${query}`;
-          // http-proxy-middleware's handler catches its own failures and hands them to the
-          // callback, so the promise it returns never rejects.
+          // The passthrough answers every failure itself (src/http/passthrough-exchange.ts), so
+          // the promise it returns never rejects.
           await passthrough.handler(req, res, (err?: unknown) => answerError(err ?? E.no_route(''), req, res));
         });
     }

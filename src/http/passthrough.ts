@@ -1,26 +1,28 @@
 // Everything that is not a translated legacy call goes to EVS_ENDPOINT unchanged, streamed
-// (http-proxy-middleware; nothing before it reads the body), over a keep-alive agent (httpxy's
-// default is no agent and Connection: close, which costs a TCP+TLS handshake per request).
-// EVS faults become legacy envelopes: refused/reset 503, no answer in EVS_TIMEOUT_MS 504, a broken
-// answer 502. The destination is always the configured endpoint: the target is fixed, Host is
-// rewritten to it (changeOrigin), and absolute-form request targets are reduced to their path
-// before routing (see server.ts). An AK/SK-signed or trust-local request is re-signed for EVS
-// (the client's signature covered the gateway's host, not EVS's): its body was read whole before
-// verification, so it is written here and the signature covers exactly those bytes.
-import type { Agent as HttpAgent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import type { Agent as HttpsAgent } from 'node:https';
-import { http, https } from '../node-http.ts';
-import { createProxyMiddleware } from 'http-proxy-middleware';
+// (nothing before it reads the body), over one keep-alive undici Pool to EVS. The exchange itself,
+// and how EVS faults become legacy envelopes, is ./passthrough-exchange.ts; which headers cross,
+// ./passthrough-headers.ts. The destination is always the configured endpoint: the origin is fixed,
+// Host is rewritten to it, the path is the endpoint's path prefix joined with the request's, and
+// absolute-form request targets are reduced to their path before routing (see server.ts). An
+// AK/SK-signed or trust-local request is re-signed for EVS (the client's signature covered the
+// gateway's host, not EVS's): its body was read whole before verification, so it is sent here as
+// those bytes and the signature covers exactly them.
+//
+// undici replaced http-proxy-middleware here (issue #12): the same exchange costs less CPU per
+// request (no ClientRequest, IncomingMessage, pipes and URL objects per request; bench/ab.ts
+// figures in README Benchmarks).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Pool } from '../undici.ts';
 import { INBOUND_SIGNATURE_HEADERS, signOutboundRequest } from '../auth/outbound.ts';
-import { E, type GatewayError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { caWithExtra, classifyTransportCode } from '../transport.ts';
-import { parseTrustedProxies } from '../trusted-proxies.ts';
+import { caWithExtra } from '../transport.ts';
+import { parseTrustedProxies, type TrustedProxies } from '../trusted-proxies.ts';
 import { forwardedHeaders } from './forwarded.ts';
 import { bufferedBody } from './body.ts';
 import { requestCredential } from './inbound-auth.ts';
+import { Exchange, type ExchangeSettings } from './passthrough-exchange.ts';
+import { requestHeadersForEvs, type HeaderObject } from './passthrough-headers.ts';
 import { requestState } from './request.ts';
-import { sendLegacyError } from './respond.ts';
 
 export interface PassthroughOptions {
   endpoint: string;
@@ -38,168 +40,126 @@ export interface PassthroughOptions {
   servername?: string | undefined;
 }
 
-// RFC 9110 7.6.1: connection-specific fields a proxy must not forward.
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'];
-
-/**
- * Calls `remove` for every hop-by-hop header name: the fixed list, and the names a Connection
- * header lists (RFC 9110 7.6.1). No arrays are built when there is no Connection header, the usual
- * case on the hot path.
- */
-function stripHopByHop(connection: string | string[] | undefined, remove: (name: string) => void): void {
-  for (const name of HOP_BY_HOP) remove(name);
-  if (connection === undefined) return;
-  for (const token of String(connection).split(',')) {
-    const name = token.trim().toLowerCase();
-    if (name && !NOT_HOP_BY_HOP.has(name)) remove(name);
-  }
-}
-
-// What a Connection header may not remove: Host (`Connection: Host` sent EVS a request without
-// one) and the message framing. The headers the gateway adds are set after the strip anyway.
-const NOT_HOP_BY_HOP: ReadonlySet<string> = new Set(['host', 'content-length', 'transfer-encoding']);
-/**
- * Replaces the client's credential with a fresh signature of the request as EVS receives it (its
- * host, the path and query as forwarded, the body bytes read for verification) and writes that
- * body; the proxy's pipe of the already-read request then only ends the upstream request.
- */
-function resign(proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse, protocol: string): void {
-  const credential = requestCredential(res);
-  if (!credential) return;
-  const body = bufferedBody(req) ?? Buffer.alloc(0);
-  for (const name of INBOUND_SIGNATURE_HEADERS) proxyReq.removeHeader(name);
-  proxyReq.removeHeader('x-auth-token');
-  proxyReq.removeHeader('transfer-encoding');
-  if (body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) proxyReq.setHeader('content-length', body.length);
-  const host = String(proxyReq.getHeader('host'));
-  const contentType = proxyReq.getHeader('content-type');
-  const signed = signOutboundRequest(
-    { method: proxyReq.method, url: `${protocol}//${host}${proxyReq.path}`, headers: { host, 'content-type': contentType === undefined ? undefined : String(contentType) }, body },
-    credential.key,
-    credential.projectId === undefined ? {} : { projectId: credential.projectId },
-  );
-  for (const [name, value] of Object.entries(signed)) proxyReq.setHeader(name, value);
-  if (body.length > 0) proxyReq.write(body);
-}
-
-interface ProxyTiming {
-  started: number;
-  timedOut: boolean;
-  timer?: NodeJS.Timeout;
-}
-
 /** Middleware shape (Express's, and the server's own dispatch): plain node:http objects. */
 export type PassthroughHandler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => Promise<void>;
-
-const TIMING = Symbol('evs-sdrs-gateway.passthrough-timing');
-type TimedRequest = IncomingMessage & { [TIMING]?: ProxyTiming | undefined };
 
 export interface Passthrough {
   handler: PassthroughHandler;
   close(): void;
 }
 
-/** One keep-alive pool to EVS; EVS_CA_FILE adds trust anchors to Node's default roots. */
-function agentFor(target: URL, opts: PassthroughOptions): HttpAgent | HttpsAgent {
-  if (target.protocol !== 'https:') return new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
-  const ca = caWithExtra(opts.caFile);
-  return new https.Agent({
-    keepAlive: true,
-    maxSockets: 256,
-    maxFreeSockets: 64,
-    ...(ca ? { ca } : {}),
-    ...(opts.servername ? { servername: opts.servername } : {}),
+/** What every exchange of one passthrough shares. */
+interface Target extends ExchangeSettings {
+  pool: Pool;
+  /** Host as EVS receives it: the endpoint's, or EVS_TLS_SERVERNAME with the endpoint's port. */
+  host: string;
+  /** The endpoint's path prefix without a trailing slash ('' for none). */
+  prefix: string;
+  protocol: string;
+  trusted: TrustedProxies;
+}
+
+/**
+ * One keep-alive pool to EVS (as many connections as the former agent's maxSockets). EVS_CA_FILE
+ * adds trust anchors to Node's default roots; certificates are always verified. The header
+ * deadline is the exchange's own (it covers waiting for a connection and connecting too); the body
+ * may pause at most undici's default body timeout (300 s) between chunks.
+ */
+function poolFor(target: URL, opts: PassthroughOptions): Pool {
+  const ca = target.protocol === 'https:' ? caWithExtra(opts.caFile) : undefined;
+  return new Pool(target.origin, {
+    connections: 256,
+    keepAliveTimeout: 30_000,
+    headersTimeout: 0,
+    connect: {
+      timeout: opts.timeoutMs,
+      ...(ca ? { ca } : {}),
+      ...(opts.servername ? { servername: opts.servername } : {}),
+    },
   });
+}
+
+/** The endpoint's path prefix joined with the request target (its path and query). */
+function outboundPath(prefix: string, url: string | undefined): string {
+  const path = url && url[0] === '/' ? url : `/${url ?? ''}`;
+  if (!prefix) return path;
+  return path === '/' ? prefix : `${prefix}${path}`;
+}
+
+/**
+ * Replaces the client's credential with a fresh signature of the request as EVS receives it (its
+ * host, the path and query as forwarded, the body bytes read for verification), and returns that
+ * body; undefined when the request carries no verified credential (its body is streamed).
+ */
+function resign(headers: HeaderObject, req: IncomingMessage, res: ServerResponse, t: Target, path: string): Buffer | undefined {
+  const credential = requestCredential(res);
+  if (!credential) return undefined;
+  const body = bufferedBody(req) ?? Buffer.alloc(0);
+  for (const name of INBOUND_SIGNATURE_HEADERS) delete headers[name];
+  delete headers['x-auth-token'];
+  if (body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) headers['content-length'] = String(body.length);
+  else delete headers['content-length'];
+  const contentType = headers['content-type'];
+  const signed = signOutboundRequest(
+    { method: req.method ?? 'GET', url: `${t.protocol}//${t.host}${path}`, headers: { host: t.host, 'content-type': contentType === undefined ? undefined : String(contentType) }, body },
+    credential.key,
+    credential.projectId === undefined ? {} : { projectId: credential.projectId },
+  );
+  for (const [name, value] of Object.entries(signed)) headers[name.toLowerCase()] = value;
+  return body;
+}
+
+/**
+ * The request's body as undici sends it, streamed: an iterator over the request when the client
+ * sent a body, else none. Not the request stream itself: undici destroys a stream body when it is
+ * sent and clears an IncomingMessage's socket first, which the access log and the request tracker
+ * still read afterwards. The iterator leaves the request alone when undici stops early.
+ */
+function streamedBody(req: IncomingMessage): AsyncIterable<Buffer> | null {
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return null;
+  return req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+}
+
+function forward(t: Target, req: IncomingMessage, res: ServerResponse): void {
+  const headers = requestHeadersForEvs(req.headers);
+  headers.host = t.host;
+  headers['x-request-id'] = requestState(res).requestId;
+  const forwarding = forwardedHeaders(req, t.trusted);
+  for (const name of Object.keys(forwarding)) headers[name] = forwarding[name]!;
+  const path = outboundPath(t.prefix, req.url);
+  const body = resign(headers, req, res, t, path) ?? streamedBody(req);
+  const exchange = new Exchange(req, res, t);
+  // undici sends async iterables (its documentation lists them for `body`); its types omit them.
+  t.pool.dispatch({ method: req.method ?? 'GET', path, headers, body: body as Buffer | null }, exchange);
 }
 
 export function createPassthrough(opts: PassthroughOptions): Passthrough {
   const target = new URL(opts.endpoint);
-  const trusted = parseTrustedProxies(opts.trustedProxies ?? '');
-  const agent = agentFor(target, opts);
-  // The timing of a proxied request rides on the request itself (not in a gateway-wide WeakMap:
-  // long-lived collections of in-flight objects cost a third of the throughput in GC, see
-  // src/http/request-tracker.ts).
-  const timingOf = (req: IncomingMessage): ProxyTiming | undefined => (req as TimedRequest)[TIMING];
-
-  const finish = (req: IncomingMessage, code: string): void => {
-    const t = timingOf(req);
-    if (!t) return;
-    clearTimeout(t.timer);
-    opts.metrics.observeUpstream('evs', 'passthrough', code, (performance.now() - t.started) / 1000);
-    (req as TimedRequest)[TIMING] = undefined;
+  const pool = poolFor(target, opts);
+  const t: Target = {
+    pool,
+    host: opts.servername ? (target.port ? `${opts.servername}:${target.port}` : opts.servername) : target.host,
+    prefix: target.pathname.replace(/\/+$/, ''),
+    protocol: target.protocol,
+    trusted: parseTrustedProxies(opts.trustedProxies ?? ''),
+    timeoutMs: opts.timeoutMs,
+    metrics: opts.metrics,
   };
-
-  const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
-    target: opts.endpoint,
-    changeOrigin: true,
-    // X-Forwarded-* and Forwarded are set in proxyReq from the connection (src/http/forwarded.ts):
-    // http-proxy's xfwd appends to whatever the client sent.
-    xfwd: false,
-    agent,
-    // Certificates are verified; EVS_CA_FILE only adds trust anchors.
-    secure: true,
-    on: {
-      proxyReq(proxyReq: ClientRequest, req: IncomingMessage, res: ServerResponse) {
-        stripHopByHop(req.headers.connection, (name) => proxyReq.removeHeader(name));
-        if (opts.servername) proxyReq.setHeader('host', target.port ? `${opts.servername}:${target.port}` : opts.servername);
-        const state = requestState(res);
-        if (state) proxyReq.setHeader('x-request-id', state.requestId);
-        for (const [name, value] of Object.entries(forwardedHeaders(req, trusted))) proxyReq.setHeader(name, value);
-        resign(proxyReq, req, res, target.protocol);
-        const timing: ProxyTiming = { started: performance.now(), timedOut: false };
-        timing.timer = setTimeout(() => {
-          timing.timedOut = true;
-          proxyReq.destroy(Object.assign(new Error('EVS did not answer in time'), { code: 'ETIMEDOUT' }));
-        }, opts.timeoutMs);
-        timing.timer.unref();
-        (req as TimedRequest)[TIMING] = timing;
-      },
-      proxyRes(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) {
-        // Hop-by-hop answer headers are EVS's connection to us, not ours to the client: a copied
-        // "Connection: keep-alive" would keep open a socket the client asked to close.
-        const headers = proxyRes.headers;
-        stripHopByHop(headers.connection, (name) => {
-          delete headers[name];
-        });
-        if (res.getHeader('connection') === 'close') proxyRes.headers.connection = 'close';
-        requestState(res).upstream = { name: 'evs', status: proxyRes.statusCode };
-        const t = timingOf(req);
-        if (t) {
-          // Headers are in; a slow body is bounded by the socket, not by the header deadline.
-          clearTimeout(t.timer);
-          t.timer = undefined;
-          proxyRes.once('end', () => finish(req, String(proxyRes.statusCode ?? 502)));
-          proxyRes.once('error', () => finish(req, '502'));
-        }
-      },
-      error(err: Error, req: IncomingMessage, res: ServerResponse | import('node:net').Socket) {
-        const t = timingOf(req);
-        const code = (err as NodeJS.ErrnoException).code ?? '';
-        const failure = t?.timedOut ? 'timeout' : classifyTransportCode(code);
-        const legacy: GatewayError =
-          failure === 'timeout' ? E.evs_timeout(opts.timeoutMs) : failure === 'unreachable' ? E.evs_unavailable(code) : E.evs_bad_response(code || 'protocol error');
-        finish(req, String(legacy.status));
-        const response = res as ServerResponse;
-        const state = typeof response.setHeader === 'function' ? requestState(response) : undefined;
-        if (state) state.upstream = { ...state.upstream, name: 'evs', failure: failure === 'unreachable' ? 'unavailable' : failure === 'timeout' ? 'timeout' : 'bad_response' };
-        if (typeof response.setHeader !== 'function' || response.headersSent) {
-          // Mid-body failure: the client must see a broken response, not a silently short one.
-          (res as { destroy?: () => void }).destroy?.();
-          return;
-        }
-        sendLegacyError(response, legacy);
-      },
-    },
-  });
-
-  const handler: PassthroughHandler = (req, res, next) => {
+  const handler: PassthroughHandler = (req, res) => {
     const state = requestState(res);
     state.action = 'passthrough';
     state.outcome = 'passthrough';
-    // The proxy skips its request hook (where re-signing happens) when Expect is set; a re-signed
-    // body is already read, so there is nothing to wait for a 100 Continue for.
-    if (requestCredential(res)) delete req.headers.expect;
-    return proxy(req, res, next);
+    forward(t, req, res);
+    return DONE;
   };
-  return { handler, close: () => agent.destroy() };
+  return {
+    handler,
+    close: () => {
+      pool.destroy().catch(() => undefined);
+    },
+  };
 }
+
+// The handler answers through the exchange's callbacks; there is nothing to wait for.
+const DONE: Promise<void> = Promise.resolve();
