@@ -13,7 +13,10 @@ export async function getGroup(client: SdrsTransport, ctx: CallContext, projectI
   // The planner builds the action path from this id: an answer about another group would send
   // the action there (cross-talk). Refuse it as unusable. Found by test/faults/broken-upstream.test.ts.
   if (typeof group.id === 'string' && group.id.toLowerCase() !== groupId.toLowerCase()) throw new SdrsBadResponseError('get_server_group', 'the answer is about another protection group');
-  return { ...group, id: typeof group.id === 'string' ? group.id : groupId, status: group.status };
+  // SDRS names the id (the usual case): the group is used as it came, not copied field by field
+  // for every action's state read.
+  if (typeof group.id === 'string') return group as SdrsGroup;
+  return { ...group, id: groupId, status: group.status };
 }
 
 /** All pairs of a group. */
