@@ -1,25 +1,10 @@
 // Tiny HTTP helpers for the runner's control calls (not load): JSON and text over loopback.
 import { request } from 'node:http';
 
-export function call(method: string, url: string, timeoutMs = 5000): Promise<{ status: number; text: string }> {
+export function call(method: string, url: string, timeoutMs = 5000, body?: unknown): Promise<{ status: number; text: string }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.once('error', reject);
-    });
-    req.once('timeout', () => req.destroy(new Error(`${method} ${url}: timeout`)));
-    req.once('error', reject);
-    req.end();
-  });
-}
-
-/** POSTs (or PUTs, ...) a JSON body; resolves the status and the answer's text. */
-export function sendJson(method: string, url: string, body: unknown, timeoutMs = 5000): Promise<{ status: number; text: string }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
     const req = request(url, { method, agent: false, timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -30,6 +15,11 @@ export function sendJson(method: string, url: string, body: unknown, timeoutMs =
     req.once('error', reject);
     req.end(payload);
   });
+}
+
+/** POSTs (or PUTs, ...) a JSON body; resolves the status and the answer's text. */
+export function sendJson(method: string, url: string, body: unknown, timeoutMs = 5000): Promise<{ status: number; text: string }> {
+  return call(method, url, timeoutMs, body);
 }
 
 /**
