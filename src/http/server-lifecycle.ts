@@ -126,6 +126,10 @@ export function createServerLifecycle(
       let cut = false;
       if (server) {
         const s = server;
+        // Answers still being worked on close their connection too (new ones get it from the
+        // tracker): a client told keep-alive would send its next request on a socket the drain
+        // is about to close. Found by test/passthrough-drain.test.ts.
+        for (const socket of sockets) for (const res of tracker.pendingOn(socket)) if (!res.headersSent) res.setHeader('Connection', 'close');
         const closed = new Promise<void>((resolve) => s.close(() => resolve()));
         s.closeIdleConnections();
         await tracker.whenIdle(timeoutMs);
