@@ -90,6 +90,8 @@ export function createDispatcher(deps: DispatchDeps): (req: IncomingMessage, res
           return;
         }
         if (deps.iam && isIamPath(resolution.path)) {
+          // In flight for the drain, like a legacy request (the proxy does its own metrics and log).
+          tracker.hold(req, res);
           void deps.iam.handle(req, res, resolution.path, query);
           return;
         }

@@ -27,6 +27,12 @@ type TrackedSocket = Socket & { [IN_FLIGHT]?: Set<ServerResponse> };
 export interface RequestTracker {
   /** Starts accounting for a request; `action` is the route's metric action (refined by handlers). */
   begin(req: IncomingMessage, res: ServerResponse, action: MetricAction): RequestState;
+  /**
+   * Counts a request that is not a legacy API request (the IAM proxy's) as in flight, so the drain
+   * waits for it and answers it if it outlives the drain; no metrics, usage or access line (the
+   * IAM proxy writes its own).
+   */
+  hold(req: IncomingMessage, res: ServerResponse): void;
   readonly inFlight: number;
   /** The responses on a connection that are not finished yet. */
   pendingOn(socket: Socket): readonly ServerResponse[];
@@ -41,9 +47,22 @@ export function createRequestTracker(deps: { logger: Logger; metrics: Metrics; u
   let inFlight = 0;
   const idle = new Set<() => void>();
 
-  const finish = (req: IncomingMessage, res: ServerResponse, state: RequestState): void => {
+  // The socket is the one seen at the start: undici clears req.socket once it has sent a request
+  // that was its body (the IAM proxy streams logins so).
+  const release = (socket: TrackedSocket, res: ServerResponse): void => {
     inFlight--;
-    (req.socket as TrackedSocket)[IN_FLIGHT]?.delete(res);
+    socket[IN_FLIGHT]?.delete(res);
+    if (inFlight === 0) for (const resolve of idle) resolve();
+  };
+  const hold = (req: IncomingMessage, res: ServerResponse): TrackedSocket => {
+    inFlight++;
+    const socket = req.socket as TrackedSocket;
+    (socket[IN_FLIGHT] ??= new Set()).add(res);
+    return socket;
+  };
+
+  const finish = (req: IncomingMessage, res: ServerResponse, state: RequestState, socket: TrackedSocket): void => {
+    release(socket, res);
     metrics.inFlight.dec();
     const seconds = (performance.now() - state.startedAt) / 1000;
     // 499: the client went away before the answer was complete (nginx's convention).
@@ -55,7 +74,6 @@ export function createRequestTracker(deps: { logger: Logger; metrics: Metrics; u
       metrics.countValidationFailure(state.action, state.errorCode);
       metrics.countAuthFailure(state.errorCode);
     }
-    if (inFlight === 0) for (const resolve of idle) resolve();
     // Both lines are info: below that level (LOG_LEVEL=warn) their objects are not even built.
     if (!logger.isLevelEnabled('info')) return;
     logger.info(accessLine(req, state, code, seconds, client), 'request');
@@ -72,13 +90,16 @@ export function createRequestTracker(deps: { logger: Logger; metrics: Metrics; u
       res.setHeader('X-Request-Id', state.requestId);
       // While draining, answer requests that still arrive on open connections, then close them.
       if (tracker.draining) res.setHeader('Connection', 'close');
-      inFlight++;
-      const socket = req.socket as TrackedSocket;
-      (socket[IN_FLIGHT] ??= new Set()).add(res);
+      const socket = hold(req, res);
       metrics.inFlight.inc();
       // on, not once: 'close' comes once per response, and once() allocates a wrapper per request.
-      res.on('close', () => finish(req, res, state));
+      res.on('close', () => finish(req, res, state, socket));
       return state;
+    },
+    hold(req, res) {
+      if (tracker.draining) res.setHeader('Connection', 'close');
+      const socket = hold(req, res);
+      res.on('close', () => release(socket, res));
     },
     pendingOn(socket) {
       return [...((socket as TrackedSocket)[IN_FLIGHT] ?? [])];

@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { http, https } from '../node-http.ts';
 import type { Socket } from 'node:net';
 import { E, faultEnvelope } from '../errors.ts';
-import { requestState } from './request.ts';
+import { maybeRequestState } from './request.ts';
 import type { TlsSource } from '../tls/source.ts';
 import { createConnectionGuard, type ConnectionGuard } from './connection-guard.ts';
 import type { RequestTracker } from './request-tracker.ts';
@@ -58,10 +58,11 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
  */
 function answerUnfinished(res: ServerResponse): void {
   if (res.headersSent) return;
-  const state = requestState(res);
+  // An IAM proxy request has no legacy state (RequestTracker.hold) and started no SDRS job.
+  const jobIds = maybeRequestState(res)?.jobIds ?? [];
   res.setHeader('Connection', 'close');
-  if (state.jobIds.length) res.setHeader('X-Sdrs-Job-Id', state.jobIds.join(','));
-  const jobs = state.jobIds.length ? ` SDRS job(s) ${state.jobIds.join(', ')} were started; check the group status before retrying.` : '';
+  if (jobIds.length) res.setHeader('X-Sdrs-Job-Id', jobIds.join(','));
+  const jobs = jobIds.length ? ` SDRS job(s) ${jobIds.join(', ')} were started; check the group status before retrying.` : '';
   sendLegacyError(res, E.shutting_down(jobs));
 }
 
