@@ -54,7 +54,10 @@ export function createRequestTracker(deps: { logger: Logger; metrics: Metrics; u
     socket[IN_FLIGHT]?.delete(res);
     if (inFlight === 0) for (const resolve of idle) resolve();
   };
-  const hold = (req: IncomingMessage, res: ServerResponse): TrackedSocket => {
+  /** In flight on its connection; while draining, its answer will close the connection. */
+  const track = (req: IncomingMessage, res: ServerResponse): TrackedSocket => {
+    // While draining, answer requests that still arrive on open connections, then close them.
+    if (tracker.draining) res.setHeader('Connection', 'close');
     inFlight++;
     const socket = req.socket as TrackedSocket;
     (socket[IN_FLIGHT] ??= new Set()).add(res);
@@ -88,17 +91,14 @@ export function createRequestTracker(deps: { logger: Logger; metrics: Metrics; u
     begin(req, res, action) {
       const state = newRequestState(req, res, action);
       res.setHeader('X-Request-Id', state.requestId);
-      // While draining, answer requests that still arrive on open connections, then close them.
-      if (tracker.draining) res.setHeader('Connection', 'close');
-      const socket = hold(req, res);
+      const socket = track(req, res);
       metrics.inFlight.inc();
       // on, not once: 'close' comes once per response, and once() allocates a wrapper per request.
       res.on('close', () => finish(req, res, state, socket));
       return state;
     },
     hold(req, res) {
-      if (tracker.draining) res.setHeader('Connection', 'close');
-      const socket = hold(req, res);
+      const socket = track(req, res);
       res.on('close', () => release(socket, res));
     },
     pendingOn(socket) {
